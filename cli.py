@@ -1,0 +1,105 @@
+"""Command line for the lab 10 steps: `python cli.py list`, `python cli.py lab 10-4`.
+
+This file only parses options; `labs` holds the recipes and `tfmlp` does the work. TensorFlow is
+imported only by commands that train, so `--help` and `list` answer at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+import labs
+
+
+class _UserError(click.ClickException):
+    """Bad input that is not a malformed command line (bad data folder, unwritable runs folder)."""
+
+    exit_code = 2
+
+
+class _OneLineErrors(click.Group):
+    """Reports every bad input as one `Error: ...` line with exit code 2, never a usage dump or traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help() if error.ctx else str(error))
+            sys.exit(0)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_OneLineErrors)
+def cli() -> None:
+    """Lab 10 of "Deep Learning Zero To All": MNIST with ever better multi-layer perceptrons."""
+
+
+@cli.command("list")
+def list_labs() -> None:
+    """List the lab steps with their original test accuracy."""
+    click.echo(f"{'id':<6} {'original':>8}  title")
+    for lab in labs.all_labs():
+        original = f"{lab.original_accuracy:.4f}" if lab.original_accuracy is not None else "-"
+        click.echo(f"{lab.id:<6} {original:>8}  {lab.title}")
+
+
+@cli.command("lab")
+@click.argument("lab_id")
+@click.option("--epochs", type=int, help="Training epochs (lab default: 15).")
+@click.option("--batch-size", type=int, help="Examples per batch (lab default: 100).")
+@click.option("--learning-rate", type=float, help="Optimizer learning rate (lab default: 0.001).")
+@click.option("--seed", type=int, help="Seed for initialization and shuffling (lab default: 777).")
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), help="Runs folder [default: runs].")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with the four MNIST .gz files [default: MNIST_data].",
+)
+@click.option(
+    "--tfds-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where tensorflow-datasets keeps prepared datasets [default: ~/tensorflow_datasets].",
+)
+def run_lab(
+    lab_id: str,
+    epochs: int | None,
+    batch_size: int | None,
+    learning_rate: float | None,
+    seed: int | None,
+    logdir: Path | None,
+    data_dir: Path | None,
+    tfds_dir: Path | None,
+) -> None:
+    """Run one lab step by its id: `lab 10-4` (the ids: `list`)."""
+    try:
+        lab = labs.get_lab(lab_id)
+        config = lab.config.with_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    except (labs.UnknownLabError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"Lab {lab.id}: {lab.title}")
+
+    from tfmlp.data import MnistDataError
+    from tfmlp.runner import RunOptions
+
+    given = {"runs_root": logdir, "mnist_dir": data_dir, "tfds_dir": tfds_dir}
+    options = RunOptions(**{name: value for name, value in given.items() if value is not None})
+    try:
+        lab.run(config, options)
+    except MnistDataError as error:
+        raise _UserError(str(error)) from None
+    except OSError as error:
+        raise _UserError(f"cannot write the run: {error}") from None
+
+
+if __name__ == "__main__":
+    cli()

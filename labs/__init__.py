@@ -1,0 +1,96 @@
+"""The lab registry: finds every step's module in this package by its number.
+
+A module named `lab_10_4_deep.py` is step "10-4" (`lab_10_x1_backprop.py` would be "10-X1"). Each
+declares `TITLE`, `ORIGINAL_ACCURACY`, `CONFIG` and `build_model(model_config)`, and may define its
+own `run(config, options)` when the step is more than one model trained once. Importing a lab
+module never imports TensorFlow, so listing the labs is instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from tfmlp.config import LabConfig
+
+_MODULE_NAME = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
+
+
+class UnknownLabError(KeyError):
+    """No lab has that id; the message lists the ones that exist."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Lab:
+    """One step of the course, as its module declares it."""
+
+    id: str
+    module: ModuleType
+
+    @property
+    def title(self) -> str:
+        return self.module.TITLE
+
+    @property
+    def original_accuracy(self) -> float | None:
+        return self.module.ORIGINAL_ACCURACY
+
+    @property
+    def config(self) -> LabConfig:
+        return self.module.CONFIG
+
+    @property
+    def description(self) -> str:
+        return (self.module.__doc__ or "").strip()
+
+    def build_model(self, config: LabConfig | None = None) -> Any:
+        """The step's uncompiled Keras model, from its own config unless another is given."""
+        return self.module.build_model((config or self.config).model)
+
+    def run(self, config: LabConfig | None = None, options: Any = None) -> Any:
+        """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run."""
+        from tfmlp.runner import RunOptions, run_lab
+
+        config, options = config or self.config, options or RunOptions()
+        if hasattr(self.module, "run"):
+            return self.module.run(config, options)
+        return run_lab(self.id, config, self.module.build_model, options)
+
+
+def _lab_id(module_name: str) -> str | None:
+    match = _MODULE_NAME.fullmatch(module_name)
+    return f"{match.group(1)}-{match.group(2).upper()}" if match else None
+
+
+def _sort_key(lab_id: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in lab_id.split("-"))
+
+
+def all_labs() -> list[Lab]:
+    """Every step in this package, in course order (10-1, 10-2, ..., 10-X1)."""
+    labs = [
+        Lab(lab_id, importlib.import_module(f"{__name__}.{info.name}"))
+        for info in pkgutil.iter_modules(__path__)
+        if (lab_id := _lab_id(info.name))
+    ]
+    return sorted(labs, key=lambda lab: _sort_key(lab.id))
+
+
+def get_lab(lab_id: str) -> Lab:
+    """The step with this id (case-insensitive, e.g. "10-4").
+
+    Raises:
+        UnknownLabError: no such step; the message names the valid ids.
+    """
+    labs = all_labs()
+    for lab in labs:
+        if lab.id.lower() == lab_id.strip().lower():
+            return lab
+    raise UnknownLabError(f"unknown lab {lab_id!r}; valid: {', '.join(lab.id for lab in labs)}")

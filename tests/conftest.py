@@ -1,0 +1,36 @@
+"""Shared fixtures: the real MNIST, read once per session through the same tfds path the labs use."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, read_mnist
+
+
+@pytest.fixture(scope="session")
+def mnist() -> MnistArrays:
+    """The full 55,000 / 5,000 / 10,000 splits (tfds builds them from MNIST_data/ on first use)."""
+    return read_mnist()
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist: MnistArrays) -> MnistArrays:
+    """A slice of the real data for quick runs: 5,000 train, 1,000 validation, 2,000 test."""
+
+    def head(split: Split, size: int) -> Split:
+        return Split(split.images[:size], split.labels[:size])
+
+    return MnistArrays(head(mnist.train, 5_000), head(mnist.validation, 1_000), head(mnist.test, 2_000))
+
+
+@pytest.fixture
+def mnist_copy(tmp_path: Path) -> Path:
+    """A writable copy of MNIST_data/, for tests that damage a file."""
+    folder = tmp_path / "MNIST_data"
+    folder.mkdir()
+    for source in DEFAULT_MNIST_DIR.glob("*.gz"):
+        shutil.copyfile(source, folder / source.name)
+    return folder

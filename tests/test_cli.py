@@ -1,0 +1,112 @@
+"""The command line: listing, one-line errors for bad input, and a real lab run with everything it keeps."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_list_names_every_step_with_its_original_accuracy() -> None:
+    result = invoke("list")
+    assert result.exit_code == 0
+    for lab_id, accuracy in [("10-1", "0.9000"), ("10-2", "0.9455"), ("10-3", "0.9783"), ("10-4", "0.9742"), ("10-5", "0.9804")]:
+        assert re.search(rf"^{lab_id}\s+{accuracy}\s+\S", result.output, re.MULTILINE)
+
+
+def test_list_and_help_never_import_tensorflow() -> None:
+    script = (
+        "import sys; from click.testing import CliRunner; from cli import cli; "
+        "assert CliRunner().invoke(cli, ['list']).exit_code == 0; "
+        "assert CliRunner().invoke(cli, ['lab', '--help']).exit_code == 0; "
+        "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lab", "10-9"], "unknown lab '10-9'; valid: 10-1, 10-2, 10-3, 10-4, 10-5"),
+        (["lab", "10-1", "--epochs", "0"], "epochs must be at least 1, got 0"),
+        (["lab", "10-1", "--batch-size", "0"], "batch_size must be at least 1, got 0"),
+        (["lab", "10-1", "--learning-rate", "0"], "learning_rate must be positive, got 0.0"),
+        (["lab", "10-1", "--epochs", "many"], "'many' is not a valid integer"),
+        (["lab", "10-1", "--data-dir", "/no/such/folder"], "Directory '/no/such/folder' does not exist"),
+        (["lab"], "Missing argument 'LAB_ID'"),
+        (["train"], "No such command 'train'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_corrupted_data_folder_is_one_line_and_exit_code_2(mnist_copy: Path, tmp_path: Path) -> None:
+    damaged = mnist_copy / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:-100])
+    result = invoke("lab", "10-1", "--data-dir", str(mnist_copy), "--tfds-dir", str(tmp_path / "tfds"), "--logdir", str(tmp_path / "runs"))
+    assert result.exit_code == 2
+    last_line = result.output.strip().splitlines()[-1]
+    assert last_line == f"Error: {damaged} does not match the official MNIST checksum (corrupted or truncated?): restore the original file"
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_unwritable_runs_folder_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = invoke("lab", "10-1", "--epochs", "1", "--logdir", str(blocker / "runs"))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("Error: cannot write the run:")
+    assert "Traceback" not in result.output
+
+
+def test_a_lab_prints_the_original_output_and_keeps_its_run(tmp_path: Path) -> None:
+    result = invoke("lab", "10-1", "--epochs", "2", "--logdir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert "Training on CPU" in output
+    assert re.search(r"^Epoch: 0001 cost = \d+\.\d{9}$", output, re.MULTILINE)
+    assert re.search(r"^Epoch: 0002 cost = \d+\.\d{9}$", output, re.MULTILINE)
+    assert "Learning Finished!" in output
+    accuracy = float(re.search(r"^Accuracy: (0\.\d{4})$", output, re.MULTILINE).group(1))
+    label = int(re.search(r"^Label: (\d)$", output, re.MULTILINE).group(1))
+    prediction = int(re.search(r"^Prediction: (\d)$", output, re.MULTILINE).group(1))
+    assert 0 <= label <= 9 and 0 <= prediction <= 9
+
+    (run,) = (tmp_path / "10-1").iterdir()
+    config = json.loads((run / "config.json").read_text())
+    assert config["lab"] == "10-1" and config["train"]["epochs"] == 2 and config["model"]["kernel_init"] == "normal"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=5e-5)
+    assert len(metrics["history"]["val_accuracy"]) == 2
+    assert list((run / "logs" / "train").glob("events.out.tfevents.*"))
+    assert list((run / "logs" / "validation").glob("events.out.tfevents.*"))
+    (digit,) = run.glob("test_digit_*.png")
+    assert digit.stat().st_size > 100
+
+    from tfmlp._tf import keras
+
+    model = keras.models.load_model(run / "model.keras")
+    index = int(digit.stem.removeprefix("test_digit_"))
+    from tfmlp.data import read_mnist
+
+    assert int(np.argmax(model.predict(read_mnist().test.images[index : index + 1], verbose=0))) == prediction

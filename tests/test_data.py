@@ -1,0 +1,58 @@
+"""The MNIST pipeline: the original lab's splits, value ranges and batching, and tfds's integrity checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tfmlp.data import IMAGE_PIXELS, MnistArrays, MnistDataError, make_datasets, read_mnist
+
+
+def test_splits_have_the_original_sizes(mnist: MnistArrays) -> None:
+    assert (len(mnist.train), len(mnist.validation), len(mnist.test)) == (55_000, 5_000, 10_000)
+
+
+@pytest.mark.parametrize("split_name", ["train", "validation", "test"])
+def test_images_are_flat_floats_in_unit_range_and_labels_are_digits(mnist: MnistArrays, split_name: str) -> None:
+    split = getattr(mnist, split_name)
+    assert split.images.shape == (len(split), IMAGE_PIXELS)
+    assert split.images.dtype == np.float32
+    assert split.images.min() == 0.0 and split.images.max() == 1.0
+    assert split.labels.dtype == np.int64
+    assert set(np.unique(split.labels)) == set(range(10))
+
+
+def test_validation_is_held_apart_from_training(mnist: MnistArrays) -> None:
+    train = {row.tobytes() for row in mnist.train.images[:2_000]}
+    assert not any(row.tobytes() in train for row in mnist.validation.images)
+
+
+def test_batches_and_per_epoch_reshuffle(small_mnist: MnistArrays) -> None:
+    data = make_datasets(small_mnist, batch_size=100, seed=777)
+    assert data.train_size == 5_000
+    first_epoch, second_epoch = (next(iter(data.train)) for _ in range(2))
+    images, labels = first_epoch
+    assert images.shape == (100, IMAGE_PIXELS) and labels.shape == (100,)
+    assert not np.array_equal(labels, second_epoch[1])
+    same_seed = make_datasets(small_mnist, batch_size=100, seed=777)
+    assert np.array_equal(next(iter(same_seed.train))[1], labels)
+
+
+def test_validation_and_test_keep_their_order(small_mnist: MnistArrays) -> None:
+    data = make_datasets(small_mnist, batch_size=250, seed=1)
+    assert np.array_equal(np.concatenate([labels for _, labels in data.test.as_numpy_iterator()]), small_mnist.test.labels)
+
+
+def test_a_truncated_file_is_rejected_by_checksum(mnist_copy: Path, tmp_path: Path) -> None:
+    damaged = mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:1_000])
+    with pytest.raises(MnistDataError, match="t10k-labels-idx1-ubyte.gz does not match the official MNIST checksum"):
+        read_mnist(mnist_copy, tfds_dir=tmp_path / "tfds")
+
+
+def test_a_missing_file_is_named_before_tfds_would_try_the_network(mnist_copy: Path, tmp_path: Path) -> None:
+    (mnist_copy / "train-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(MnistDataError, match="lacks train-images-idx3-ubyte.gz"):
+        read_mnist(mnist_copy, tfds_dir=tmp_path / "tfds")

@@ -1,0 +1,81 @@
+"""The wrapper: one call that places, compiles, trains and tests, on one device or mirrored over two."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tfmlp.config import TrainConfig
+from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.models import mlp
+from tfmlp.training import compile_model, fit_and_evaluate
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def test_fit_and_evaluate_trains_and_reports(small_mnist: MnistArrays) -> None:
+    config = TrainConfig(epochs=2, batch_size=100)
+    result = fit_and_evaluate(lambda: mlp([128]), make_datasets(small_mnist, 100, seed=777), config)
+    assert result.test_accuracy > 0.85
+    assert result.epochs == 2
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert result.history["loss"][1] < result.history["loss"][0]
+    assert result.samples_per_second == pytest.approx(2 * 5_000 / result.train_seconds)
+    assert result.device.startswith("CPU")
+    assert "model" not in result.metrics()
+    json.dumps(result.metrics())
+
+
+def test_the_same_seed_gives_the_same_run(small_mnist: MnistArrays) -> None:
+    config = TrainConfig(epochs=1, seed=3)
+    first, second = (
+        fit_and_evaluate(lambda: mlp([64]), make_datasets(small_mnist, 100, seed=config.seed), config)
+        for _ in range(2)
+    )
+    assert first.history["loss"] == pytest.approx(second.history["loss"], rel=1e-5)
+
+
+def test_an_unknown_optimizer_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown optimizer 'adamw'; valid: adam"):
+        compile_model(mlp([8]), TrainConfig(optimizer="adamw"))
+
+
+def test_mirrored_over_two_logical_cpus_learns_like_one_device() -> None:
+    """The multi-device path, on this machine: TensorFlow must split the CPU before it starts, so in a child."""
+    script = textwrap.dedent(
+        """
+        import json
+        from tfmlp._tf import tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from tfmlp.config import TrainConfig
+        from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
+        from tfmlp.models import mlp
+        from tfmlp.training import fit_and_evaluate, place
+
+        full = read_mnist()
+        head = lambda split, size: Split(split.images[:size], split.labels[:size])
+        data = MnistArrays(head(full.train, 10_000), head(full.validation, 1_000), head(full.test, 2_000))
+        train = lambda placement: fit_and_evaluate(
+            lambda: mlp([256, 256]), make_datasets(data, 100, 777), TrainConfig(epochs=2), placement=placement
+        )
+        mirrored = place(["/cpu:0", "/cpu:1"])
+        one, two = train(place()), train(mirrored)
+        print(json.dumps({"replicas": mirrored.strategy.num_replicas_in_sync, "device": two.device,
+                          "one_device": one.test_accuracy, "two_devices": two.test_accuracy}))
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert "MirroredStrategy" in report["device"]
+    assert report["two_devices"] > 0.9
+    assert report["two_devices"] == pytest.approx(report["one_device"], abs=0.015)

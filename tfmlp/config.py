@@ -1,0 +1,70 @@
+"""Hyperparameters as data: frozen dataclasses a lab declares, the CLI overrides and a run saves.
+
+Nothing here imports TensorFlow, so the lab registry (and `cli.py list`) stays instant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What `tfmlp.models.mlp` builds: hidden widths, then how each layer is made.
+
+    `widths=()` is softmax regression: the 784 inputs straight to the 10 logits. `mlp` checks the
+    values, so a config is validated exactly where the model is built.
+    """
+
+    widths: tuple[int, ...] = ()
+    activation: str = "relu"
+    kernel_init: str = "xavier"
+    bias_init: str = "normal"
+    dropout_rate: float = 0.0
+    batch_norm: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "widths", tuple(self.widths))  # JSON gives lists back.
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is trained: the original lab's 15 epochs of batch 100 with Adam 0.001, seed 777."""
+
+    epochs: int = 15
+    batch_size: int = 100
+    learning_rate: float = 0.001
+    optimizer: str = "adam"
+    seed: int = 777
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """A lab step's whole recipe: the model and its training."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (tuples become lists)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LabConfig:
+        """The inverse of `to_dict`, for replaying a saved run's `config.json`."""
+        return cls(model=ModelConfig(**data.get("model", {})), train=TrainConfig(**data.get("train", {})))
+
+    def with_training(self, **overrides: Any) -> LabConfig:
+        """A copy whose training fields are replaced, skipping overrides that are None (options not given)."""
+        given = {name: value for name, value in overrides.items() if value is not None}
+        return dataclasses.replace(self, train=dataclasses.replace(self.train, **given))

@@ -1,0 +1,184 @@
+"""MNIST through tensorflow-datasets, offline, split and batched as the original lab's `input_data`.
+
+The original lab read the four `.gz` files of `MNIST_data/` with
+`input_data.read_data_sets("MNIST_data/")`. We hand the same folder to tfds as its manual download
+directory: tfds finds the files there, checks them against the SHA-256 sums it has registered for
+`mnist`, and builds its dataset without touching the network. One pipeline then serves every lab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfmlp._tf import keras, tf
+
+import tensorflow_datasets as tfds
+from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
+
+DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent / "MNIST_data"
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+IMAGE_PIXELS = 28 * 28
+NUM_CLASSES = 10
+VALIDATION_SIZE = 5_000  # input_data kept the first 5,000 training images apart: 55,000 remain.
+
+
+class MnistDataError(ValueError):
+    """The MNIST folder is missing, incomplete or corrupted; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split in memory: `images` (n, 784) float32 in [0, 1], `labels` (n,) int64 digits."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class MnistArrays:
+    """The three splits of the original lab: 55,000 train, 5,000 validation, 10,000 test."""
+
+    train: Split
+    validation: Split
+    test: Split
+
+
+@dataclass(frozen=True)
+class MnistDatasets:
+    """Ready `tf.data` pipelines: `train` reshuffles every epoch; all three are batched and prefetched."""
+
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    test: tf.data.Dataset
+    train_size: int
+
+
+def read_mnist(mnist_dir: str | Path = DEFAULT_MNIST_DIR, tfds_dir: str | Path | None = None) -> MnistArrays:
+    """Read MNIST into memory, building the tfds `mnist` dataset from `mnist_dir` on first use.
+
+    Args:
+        mnist_dir: folder holding the four original `.gz` files (the lab's `MNIST_data/`).
+        tfds_dir: where tfds keeps its prepared datasets; None means tfds's own default
+            (`~/tensorflow_datasets`).
+
+    Returns:
+        The train / validation / test splits as numpy arrays.
+
+    Raises:
+        MnistDataError: the dataset is not prepared yet and `mnist_dir` lacks a file or holds a
+            file whose checksum does not match the official one.
+    """
+    builder = tfds.builder("mnist", data_dir=None if tfds_dir is None else str(tfds_dir))
+    with _tfds_quiet():
+        prepared = builder.is_prepared()
+    if not prepared:
+        _prepare(builder, Path(mnist_dir))
+    train_and_validation, test = builder.as_dataset(split=["train", "test"], batch_size=-1, as_supervised=True)
+    train_and_validation, test = _to_split(train_and_validation), _to_split(test)
+    return MnistArrays(
+        train=Split(train_and_validation.images[VALIDATION_SIZE:], train_and_validation.labels[VALIDATION_SIZE:]),
+        validation=Split(train_and_validation.images[:VALIDATION_SIZE], train_and_validation.labels[:VALIDATION_SIZE]),
+        test=test,
+    )
+
+
+def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatasets:
+    """Wrap in-memory splits as `tf.data` pipelines.
+
+    Args:
+        arrays: the splits from `read_mnist` (or any subset of them, for quick experiments).
+        batch_size: examples per batch in every split.
+        seed: seeds the training set's shuffle, which draws a new order each epoch. TensorFlow
+            derives a shuffle's order from the global seed and the op's seed together, so this
+            sets the global seeds too (`keras.utils.set_random_seed`): the order then depends on
+            `seed` alone, not on whatever ran before.
+
+    Returns:
+        The three pipelines and the number of training examples.
+    """
+    keras.utils.set_random_seed(seed)
+
+    def pipeline(split: Split, shuffle: bool) -> tf.data.Dataset:
+        dataset = tf.data.Dataset.from_tensor_slices((split.images, split.labels))
+        if shuffle:
+            dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
+        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    return MnistDatasets(
+        train=pipeline(arrays.train, shuffle=True),
+        validation=pipeline(arrays.validation, shuffle=False),
+        test=pipeline(arrays.test, shuffle=False),
+        train_size=len(arrays.train),
+    )
+
+
+def load_mnist(
+    batch_size: int = 100,
+    seed: int = 777,
+    mnist_dir: str | Path = DEFAULT_MNIST_DIR,
+    tfds_dir: str | Path | None = None,
+) -> MnistDatasets:
+    """MNIST as the lab trains on it, in one call: `read_mnist` then `make_datasets`.
+
+    Example:
+        >>> data = load_mnist(batch_size=100)
+        >>> model.fit(data.train, validation_data=data.validation, epochs=15)
+    """
+    return make_datasets(read_mnist(mnist_dir, tfds_dir), batch_size=batch_size, seed=seed)
+
+
+def _prepare(builder: tfds.core.DatasetBuilder, mnist_dir: Path) -> None:
+    """Build tfds's `mnist` from the local files; without all four, tfds would try the network."""
+    missing = [name for name in MNIST_FILES if not (mnist_dir / name).is_file()]
+    if missing:
+        raise MnistDataError(
+            f"MNIST folder {mnist_dir} lacks {', '.join(missing)}: "
+            "copy the four original .gz files there (the repository ships them in MNIST_data/)"
+        )
+    print(f"Preparing MNIST from {mnist_dir} for tensorflow-datasets (first run only)...", flush=True)
+    config = tfds.download.DownloadConfig(manual_dir=str(mnist_dir))
+    try:
+        with _tfds_quiet():
+            builder.download_and_prepare(download_config=config)
+    except NonMatchingChecksumError as error:
+        named = re.search(r"downloaded to (\S+?),", str(error))
+        culprit = named.group(1) if named else f"a file in {mnist_dir}"
+        raise MnistDataError(
+            f"{culprit} does not match the official MNIST checksum (corrupted or truncated?): "
+            "restore the original file"
+        ) from error
+
+
+@contextlib.contextmanager
+def _tfds_quiet() -> Iterator[None]:
+    """Hide tfds's progress bars, banners and absl warnings about a dataset it has yet to build."""
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)
+    tfds.disable_progress_bar()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        absl_logger.setLevel(level)
+
+
+def _to_split(supervised: tuple[tf.Tensor, tf.Tensor]) -> Split:
+    images, labels = (np.asarray(tensor) for tensor in supervised)
+    return Split(images.reshape(-1, IMAGE_PIXELS).astype(np.float32) / 255.0, labels.astype(np.int64))

@@ -1,0 +1,153 @@
+"""The one train-and-evaluate of every lab: devices, distribution strategy, compile, fit, evaluate.
+
+The same call runs on a laptop's CPU, one GPU, several GPUs (`MirroredStrategy`) or several machines
+(`MultiWorkerMirroredStrategy` from `TF_CONFIG`); a lab never knows which.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfmlp._tf import keras, tf
+from tfmlp.config import TrainConfig
+from tfmlp.data import MnistDatasets
+
+OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
+    "adam": lambda learning_rate: keras.optimizers.Adam(learning_rate),
+}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where training runs: the strategy and a sentence for the user."""
+
+    strategy: tf.distribute.Strategy
+    description: str
+
+
+@dataclass
+class TrainResult:
+    """What a training run measured. `model` is the trained model; the rest goes to `metrics.json`."""
+
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    samples_per_second: float
+    epochs: int
+    device: str
+    history: dict[str, list[float]]
+    model: keras.Model = field(repr=False)
+
+    def metrics(self) -> dict[str, Any]:
+        """The JSON-ready figures: everything but the model."""
+        return {name: value for name, value in vars(self).items() if name != "model"}
+
+
+def place(devices: Sequence[str] | None = None) -> Placement:
+    """Pick devices and a `tf.distribute` strategy for this machine.
+
+    A cluster in `TF_CONFIG` gives `MultiWorkerMirroredStrategy`; otherwise several GPUs (or the
+    devices named) give `MirroredStrategy`, and one device or none gives the default strategy.
+
+    Args:
+        devices: logical devices to mirror over, e.g. `["/cpu:0", "/cpu:1"]`; None picks the GPUs.
+
+    Returns:
+        The strategy and a line that says what was chosen.
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU instead of grabbing it all
+        except RuntimeError:
+            pass  # the runtime is already initialized; growth was set, or cannot be, by then
+    workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker", [])
+    if len(workers) > 1:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        return Placement(strategy, f"{len(workers)} workers x {strategy.num_replicas_in_sync} replicas (MultiWorkerMirroredStrategy)")
+    if devices is None:
+        devices = [f"/gpu:{index}" for index in range(len(gpus))]
+    if len(devices) > 1:
+        strategy = tf.distribute.MirroredStrategy(list(devices))
+        return Placement(strategy, f"{len(devices)} devices {', '.join(devices)} (MirroredStrategy)")
+    if gpus:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+        return Placement(tf.distribute.get_strategy(), f"GPU 0 ({name})")
+    return Placement(tf.distribute.get_strategy(), f"CPU ({os.cpu_count()} cores)")
+
+
+def compile_model(model: keras.Model, config: TrainConfig) -> keras.Model:
+    """Compile for the lab: softmax cross-entropy on logits, the configured optimizer, accuracy."""
+    try:
+        optimizer = OPTIMIZERS[config.optimizer](config.learning_rate)
+    except KeyError:
+        raise ValueError(f"unknown optimizer {config.optimizer!r}; valid: {', '.join(OPTIMIZERS)}") from None
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def fit_and_evaluate(
+    build_model: Callable[[], keras.Model],
+    data: MnistDatasets,
+    config: TrainConfig,
+    *,
+    placement: Placement | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int = 0,
+) -> TrainResult:
+    """Build, compile, train and test a model.
+
+    The model is built inside the strategy's scope, so its variables live where the strategy puts
+    them. Training validates on `data.validation` after every epoch; the test set is touched once.
+
+    Args:
+        build_model: returns a fresh uncompiled model (a factory, so it can run inside the scope).
+        data: the pipelines from `tfmlp.data`.
+        config: epochs, batch size (already applied to `data`), optimizer, learning rate, seed.
+        placement: from `place()`; None calls it.
+        callbacks: extra Keras callbacks (epoch lines, TensorBoard, ...).
+        verbose: Keras's progress output (0 silent, 1 bar, 2 a line per epoch).
+
+    Returns:
+        Test accuracy and loss, training seconds (validation passes included), training samples
+        per second, the device line, the per-epoch history and the trained model.
+
+    Example:
+        >>> result = fit_and_evaluate(lambda: mlp([256, 256]), load_mnist(), TrainConfig(epochs=3))
+        >>> result.test_accuracy
+    """
+    keras.utils.set_random_seed(config.seed)
+    placement = placement or place()
+    with placement.strategy.scope():
+        model = compile_model(build_model(), config)
+    started = time.perf_counter()
+    history = model.fit(
+        data.train,
+        epochs=config.epochs,
+        validation_data=data.validation,
+        shuffle=False,  # the pipeline already reshuffles every epoch
+        callbacks=list(callbacks),
+        verbose=verbose,
+    )
+    train_seconds = time.perf_counter() - started
+    epochs_run = len(history.epoch)
+    test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
+    return TrainResult(
+        test_accuracy=float(test_accuracy),
+        test_loss=float(test_loss),
+        train_seconds=train_seconds,
+        samples_per_second=epochs_run * data.train_size / train_seconds,
+        epochs=epochs_run,
+        device=placement.description,
+        history={name: [float(value) for value in values] for name, values in history.history.items()},
+        model=model,
+    )
