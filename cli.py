@@ -47,10 +47,12 @@ def cli() -> None:
 @cli.command("list")
 def list_labs() -> None:
     """List the lab steps with their original test accuracy."""
-    click.echo(f"{'id':<6} {'original':>8}  title")
-    for lab in labs.all_labs():
+    steps = labs.all_labs()
+    width = max(len(lab.id) for lab in steps)
+    click.echo(f"{'id':<{width}} {'original':>8}  title")
+    for lab in steps:
         original = f"{lab.original_accuracy:.4f}" if lab.original_accuracy is not None else "-"
-        click.echo(f"{lab.id:<6} {original:>8}  {lab.title}")
+        click.echo(f"{lab.id:<{width}} {original:>8}  {lab.title}")
 
 
 @cli.command("lab")
@@ -99,6 +101,25 @@ def run_lab(
         raise _UserError(str(error)) from None
     except OSError as error:
         raise _UserError(f"cannot write the run: {error}") from None
+
+
+@cli.command("plot")
+@click.argument("figure", type=click.Choice(["activations"]))
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PNG to write [default: runs/plots/FIGURE.png].",
+)
+def plot(figure: str, output: Path | None) -> None:
+    """Draw a figure of the course: `plot activations` (the functions and their derivatives)."""
+    from tfmlp.plots import plot_activations
+
+    output = output or Path("runs/plots") / f"{figure}.png"
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(f"Saved {plot_activations(output)}")
+    except OSError as error:
+        raise _UserError(f"cannot write the figure: {error}") from None
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""The lab registry: finds every step's module in this package by its number.
+"""The lab registry: finds every step's module in this package by its name.
 
-A module named `lab_10_4_deep.py` is step "10-4" (`lab_10_x1_backprop.py` would be "10-X1"). Each
-declares `TITLE`, `ORIGINAL_ACCURACY`, `CONFIG` and `build_model(model_config)`, and may define its
-own `run(config, options)` when the step is more than one model trained once. Importing a lab
-module never imports TensorFlow, so listing the labs is instant.
+A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1", and
+`experiment_activations.py` is the comparison experiment "activations". Each declares `TITLE`,
+`ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
+and may define its own `run(config, options)` when it is more than one model trained once. Importing
+a lab module never imports TensorFlow, so listing the labs is instant.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 from tfmlp.config import LabConfig
 
-_MODULE_NAME = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
+_STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
+_EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
 
 
 class UnknownLabError(KeyError):
@@ -65,16 +67,22 @@ class Lab:
 
 
 def _lab_id(module_name: str) -> str | None:
-    match = _MODULE_NAME.fullmatch(module_name)
-    return f"{match.group(1)}-{match.group(2).upper()}" if match else None
+    if step := _STEP_MODULE.fullmatch(module_name):
+        return f"{step.group(1)}-{step.group(2).upper()}"
+    if experiment := _EXPERIMENT_MODULE.fullmatch(module_name):
+        return experiment.group(1)
+    return None
 
 
 def _sort_key(lab_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Course order: numbered steps by their numbers (10-2 before 10-10, 10-X1 last), experiments after."""
+    if not lab_id[0].isdigit():
+        return ((2, lab_id),)
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in lab_id.split("-"))
 
 
 def all_labs() -> list[Lab]:
-    """Every step in this package, in course order (10-1, 10-2, ..., 10-X1)."""
+    """Every step in this package, in course order (10-1, ..., 10-8, 10-X1), then the experiments."""
     labs = [
         Lab(lab_id, importlib.import_module(f"{__name__}.{info.name}"))
         for info in pkgutil.iter_modules(__path__)

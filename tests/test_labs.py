@@ -8,17 +8,31 @@ import labs
 from tfmlp.config import LabConfig, TrainConfig
 
 
-def test_the_steps_are_found_in_course_order() -> None:
-    assert [lab.id for lab in labs.all_labs()] == ["10-1", "10-2", "10-3", "10-4", "10-5"]
+STEPS = ["10-1", "10-2", "10-3", "10-4", "10-5", "10-6", "10-7", "10-8", "10-X1"]
+EXPERIMENTS = ["activations", "architectures", "initializers", "optimizers"]
+
+
+def test_the_steps_are_found_in_course_order_then_the_experiments() -> None:
+    assert [lab.id for lab in labs.all_labs()] == STEPS + EXPERIMENTS
 
 
 @pytest.mark.parametrize("lab", labs.all_labs(), ids=lambda lab: lab.id)
-def test_every_step_teaches_and_keeps_the_original_training(lab: labs.Lab) -> None:
-    assert lab.description.startswith(f"Lab {lab.id}:")
-    assert "What changed" in lab.description or lab.id == "10-1"
-    assert lab.title and 0.8 < lab.original_accuracy < 1.0
+def test_every_lab_teaches_and_declares_its_recipe(lab: labs.Lab) -> None:
+    heading = f"Lab {lab.id}:" if lab.id in STEPS else "Experiment:"
+    assert lab.description.startswith(heading)
+    assert lab.title
+    assert lab.original_accuracy is None or 0.8 < lab.original_accuracy < 1.0
     assert isinstance(lab.config, LabConfig)
-    assert lab.config.train == TrainConfig(epochs=15, batch_size=100, learning_rate=0.001, optimizer="adam", seed=777)
+
+
+@pytest.mark.parametrize("lab_id", ["10-2", "10-3", "10-4", "10-5", "10-7", "10-8"])
+def test_every_step_after_the_first_says_what_changed(lab_id: str) -> None:
+    assert "What changed from 10-" in labs.get_lab(lab_id).description
+
+
+@pytest.mark.parametrize("lab_id", ["10-1", "10-2", "10-3", "10-4", "10-5", "10-8"])
+def test_the_original_training_is_kept(lab_id: str) -> None:
+    assert labs.get_lab(lab_id).config.train == TrainConfig(epochs=15, batch_size=100, learning_rate=0.001, optimizer="adam", seed=777)
 
 
 def test_ids_are_matched_case_insensitively() -> None:

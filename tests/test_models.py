@@ -8,9 +8,23 @@ import numpy as np
 import pytest
 
 import labs
-from tfmlp.models import mlp, softmax_regression
+from tfmlp.models import ensemble, mlp, residual_mlp, softmax_regression, split_merge_mlp
 
-EXPECTED_PARAMETERS = {"10-1": 7_850, "10-2": 269_322, "10-3": 269_322, "10-4": 1_195_018, "10-5": 1_195_018}
+EXPECTED_PARAMETERS = {
+    "10-1": 7_850,
+    "10-2": 269_322,
+    "10-3": 269_322,
+    "10-4": 1_195_018,
+    "10-5": 1_195_018,
+    "10-6": 784 * 32 + 4 * 32 + 32 * 32 + 4 * 32 + 330,  # no biases before batch norm
+    "10-7": 1_195_018 - 4 * 512 + 4 * 4 * 512,  # biases traded for batch norm's four vectors
+    "10-8": 1_195_018,
+    "10-X1": 784 * 30 + 30 + 30 * 10 + 10,
+    "activations": 784 * 256 + 256 + 5 * (256 * 256 + 256) + 2_570,
+    "architectures": 1_195_018,
+    "initializers": 269_322,
+    "optimizers": 269_322,
+}
 
 
 @pytest.mark.parametrize("lab", labs.all_labs(), ids=lambda lab: lab.id)
@@ -69,12 +83,39 @@ def test_batch_norm_comes_before_the_activation_and_replaces_the_bias() -> None:
     assert not model.get_layer("dense_1").use_bias
 
 
+def test_leaky_relu_has_the_course_slope_and_selu_gets_alpha_dropout() -> None:
+    leaky = mlp([4], activation="leaky_relu").get_layer("leaky_relu_1")
+    assert np.allclose(leaky(np.array([[-100.0, 2.0]], np.float32)), [[-1.0, 2.0]])
+    selu = mlp([4], activation="selu", kernel_init="lecun", dropout_rate=0.1, dropout_type="alpha")
+    assert type(selu.get_layer("dropout_1")).__name__ == "AlphaDropout"
+
+
+def test_residual_adds_each_layer_to_its_input() -> None:
+    model = residual_mlp(64, depth=3)
+    assert [layer.name for layer in model.layers if layer.name.startswith("skip_")] == ["skip_2", "skip_3"]
+    assert model.count_params() == 784 * 64 + 64 + 2 * (64 * 64 + 64) + 650
+
+
+def test_split_merge_concatenates_its_branches() -> None:
+    model = split_merge_mlp(((32,), (16, 8)), merged_width=20)
+    assert tuple(model.get_layer("merge").output.shape) == (None, 40)
+    assert tuple(model(np.zeros((2, 784), np.float32)).shape) == (2, 10)
+
+
+def test_an_ensemble_averages_its_members_logits() -> None:
+    members = [mlp([16], name=f"member_{index}") for index in range(3)]
+    inputs = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    expected = np.mean([member(inputs) for member in members], axis=0)
+    np.testing.assert_allclose(ensemble(members)(inputs), expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"kernel_init": "glorot"}, "unknown initializer 'glorot'; valid: normal, xavier, he, zeros"),
+        ({"kernel_init": "glorot"}, "unknown initializer 'glorot'; valid: normal, small_normal, truncated_normal, xavier, he, lecun, zeros"),
         ({"dropout_rate": 1.0}, r"dropout_rate must be in \[0, 1\)"),
         ({"widths": [0]}, "every hidden width must be at least 1"),
+        ({"widths": [8], "dropout_type": "gaussian"}, "unknown dropout_type 'gaussian'; valid: standard, alpha"),
     ],
 )
 def test_bad_arguments_are_refused_clearly(kwargs: dict, message: str) -> None:

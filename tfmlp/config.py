@@ -23,7 +23,9 @@ class ModelConfig:
     kernel_init: str = "xavier"
     bias_init: str = "normal"
     dropout_rate: float = 0.0
+    dropout_type: str = "standard"
     batch_norm: bool = False
+    batch_norm_momentum: float = 0.99
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(self.widths))  # JSON gives lists back.

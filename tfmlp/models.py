@@ -18,18 +18,24 @@ from keras import layers
 
 INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=1.0),
+    "small_normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=0.01),
+    "truncated_normal": lambda: keras.initializers.TruncatedNormal(mean=0.0, stddev=1.0),
     "xavier": keras.initializers.GlorotUniform,
     "he": lambda: keras.initializers.VarianceScaling(2.0, mode="fan_in", distribution="untruncated_normal"),
+    "lecun": keras.initializers.LecunNormal,
     "zeros": keras.initializers.Zeros,
 }
+DROPOUT_TYPES: dict[str, type[keras.layers.Layer]] = {"standard": layers.Dropout, "alpha": layers.AlphaDropout}
+LEAKY_RELU_SLOPE = 0.01  # the course's leaky ReLU, max(0.01x, x); Keras's own default slope is 0.2
 
 
 def initializer(name: str) -> keras.initializers.Initializer:
     """A fresh initializer for the course's name of it.
 
     Args:
-        name: one of `INITIALIZERS`: "normal" (stddev 1.0), "xavier" (Glorot uniform),
-            "he" (normal with variance 2 / fan_in), "zeros".
+        name: one of `INITIALIZERS`: "normal" (stddev 1.0, `tf.random_normal`), "small_normal"
+            (stddev 0.01), "truncated_normal" (stddev 1.0, `tf.truncated_normal`), "xavier" (Glorot
+            uniform), "he" (normal with variance 2 / fan_in), "lecun" (LeCun normal, for SELU), "zeros".
 
     Returns:
         A new Keras initializer (a new one per layer, so layers draw different weights).
@@ -47,23 +53,29 @@ def mlp(
     kernel_init: str = "xavier",
     bias_init: str = "normal",
     dropout_rate: float = 0.0,
+    dropout_type: str = "standard",
     batch_norm: bool = False,
+    batch_norm_momentum: float = 0.99,
     num_classes: int = NUM_CLASSES,
     input_dim: int = IMAGE_PIXELS,
     name: str = "mlp",
 ) -> keras.Sequential:
     """A multi-layer perceptron from flattened images to logits.
 
-    Each hidden layer is Dense -> [BatchNormalization] -> activation -> [Dropout]. With batch norm
-    the Dense layer has no bias, since normalization would cancel it.
+    Each hidden layer is Dense -> [BatchNormalization] -> activation -> [Dropout], each a layer of
+    its own so that TensorBoard and the diagnostics see every stage. With batch norm the Dense layer
+    has no bias, since normalization would cancel it.
 
     Args:
         widths: hidden layer widths; `()` gives softmax regression (lab 10-1).
-        activation: any Keras activation name ("relu", "sigmoid", "tanh", "elu", "selu", ...).
+        activation: a Keras activation name ("relu", "sigmoid", "tanh", "elu", "selu", ...);
+            "leaky_relu" is the course's, with slope 0.01.
         kernel_init: initializer name for every weight matrix (see `initializer`).
         bias_init: initializer name for every bias.
         dropout_rate: fraction of hidden units dropped in training (original keep_prob 0.7 -> 0.3).
+        dropout_type: "standard", or "alpha" (`AlphaDropout`, which keeps SELU's self-normalization).
         batch_norm: normalize each hidden layer's pre-activations.
+        batch_norm_momentum: moving-average momentum of batch norm (TF1's `decay`).
         num_classes: logits out.
         input_dim: features in (784 pixels for MNIST).
         name: the model's name in summaries and TensorBoard.
@@ -78,32 +90,140 @@ def mlp(
         raise ValueError(f"every hidden width must be at least 1, got {tuple(widths)}")
     if not 0.0 <= dropout_rate < 1.0:
         raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
+    if dropout_type not in DROPOUT_TYPES:
+        raise ValueError(f"unknown dropout_type {dropout_type!r}; valid: {', '.join(DROPOUT_TYPES)}")
     model = keras.Sequential([keras.Input(shape=(input_dim,))], name=name)
     for index, width in enumerate(widths, start=1):
-        model.add(
-            layers.Dense(
-                width,
-                activation=None if batch_norm else activation,
-                use_bias=not batch_norm,
-                kernel_initializer=initializer(kernel_init),
-                bias_initializer=initializer(bias_init),
-                name=f"dense_{index}",
-            )
-        )
-        if batch_norm:
-            model.add(layers.BatchNormalization(name=f"batch_norm_{index}"))
-            model.add(layers.Activation(activation, name=f"{activation}_{index}"))
-        if dropout_rate:
-            model.add(layers.Dropout(dropout_rate, name=f"dropout_{index}"))
-    model.add(
+        for layer in hidden_block(
+            width,
+            index,
+            activation=activation,
+            kernel_init=kernel_init,
+            bias_init=bias_init,
+            dropout_rate=dropout_rate,
+            dropout_type=dropout_type,
+            batch_norm=batch_norm,
+            batch_norm_momentum=batch_norm_momentum,
+        ):
+            model.add(layer)
+    model.add(logits_layer(num_classes, kernel_init, bias_init))
+    return model
+
+
+def hidden_block(
+    width: int,
+    index: int,
+    *,
+    activation: str = "relu",
+    kernel_init: str = "xavier",
+    bias_init: str = "normal",
+    dropout_rate: float = 0.0,
+    dropout_type: str = "standard",
+    batch_norm: bool = False,
+    batch_norm_momentum: float = 0.99,
+    prefix: str = "",
+) -> list[keras.layers.Layer]:
+    """The layers of one hidden layer, in order: Dense, [BatchNormalization], activation, [Dropout].
+
+    Sequential models add them one by one; functional models apply them in turn. `prefix` keeps
+    layer names unique where several branches are built.
+    """
+    block: list[keras.layers.Layer] = [
         layers.Dense(
-            num_classes,
+            width,
+            use_bias=not batch_norm,
             kernel_initializer=initializer(kernel_init),
             bias_initializer=initializer(bias_init),
-            name="logits",
+            name=f"{prefix}dense_{index}",
         )
+    ]
+    if batch_norm:
+        block.append(layers.BatchNormalization(momentum=batch_norm_momentum, name=f"{prefix}batch_norm_{index}"))
+    block.append(activation_layer(activation, name=f"{prefix}{activation}_{index}"))
+    if dropout_rate:
+        block.append(DROPOUT_TYPES[dropout_type](dropout_rate, name=f"{prefix}dropout_{index}"))
+    return block
+
+
+def _apply(block: Sequence[keras.layers.Layer], tensor: keras.KerasTensor) -> keras.KerasTensor:
+    for layer in block:
+        tensor = layer(tensor)
+    return tensor
+
+
+def residual_mlp(
+    width: int = 512,
+    depth: int = 4,
+    *,
+    activation: str = "relu",
+    kernel_init: str = "xavier",
+    dropout_rate: float = 0.0,
+    name: str = "residual_mlp",
+) -> keras.Model:
+    """A deep MLP whose hidden layers after the first add their input to their output ("fast forward").
+
+    The skip connections give the gradient a path around every layer, so depth costs less.
+
+    Example:
+        >>> model = residual_mlp(512, depth=4, dropout_rate=0.3)
+    """
+    settings = {"activation": activation, "kernel_init": kernel_init, "bias_init": "zeros", "dropout_rate": dropout_rate}
+    inputs = keras.Input(shape=(IMAGE_PIXELS,), name="images")
+    hidden = _apply(hidden_block(width, 1, **settings), inputs)
+    for index in range(2, depth + 1):
+        hidden = layers.Add(name=f"skip_{index}")([hidden, _apply(hidden_block(width, index, **settings), hidden)])
+    return keras.Model(inputs, logits_layer(NUM_CLASSES, kernel_init, "zeros")(hidden), name=name)
+
+
+def split_merge_mlp(
+    branches: Sequence[Sequence[int]] = ((512, 256), (256, 256), (128, 256)),
+    merged_width: int = 512,
+    *,
+    activation: str = "relu",
+    kernel_init: str = "xavier",
+    dropout_rate: float = 0.0,
+    name: str = "split_merge_mlp",
+) -> keras.Model:
+    """Parallel branches of different shapes from the same input, concatenated, then one more layer.
+
+    Example:
+        >>> model = split_merge_mlp(((512, 256), (128, 256)), merged_width=512)
+    """
+    settings = {"activation": activation, "kernel_init": kernel_init, "bias_init": "zeros", "dropout_rate": dropout_rate}
+    inputs = keras.Input(shape=(IMAGE_PIXELS,), name="images")
+    outputs = []
+    for branch, widths in enumerate(branches, start=1):
+        hidden = inputs
+        for index, width in enumerate(widths, start=1):
+            hidden = _apply(hidden_block(width, index, prefix=f"branch_{branch}_", **settings), hidden)
+        outputs.append(hidden)
+    merged = layers.Concatenate(name="merge")(outputs)
+    hidden = _apply(hidden_block(merged_width, 1, prefix="merged_", **settings), merged)
+    return keras.Model(inputs, logits_layer(NUM_CLASSES, kernel_init, "zeros")(hidden), name=name)
+
+
+def ensemble(members: Sequence[keras.Model], name: str = "ensemble") -> keras.Model:
+    """One model that averages the logits of already trained `members`.
+
+    Example:
+        >>> combined = ensemble([model_a, model_b, model_c])
+    """
+    inputs = keras.Input(shape=(IMAGE_PIXELS,), name="images")
+    return keras.Model(inputs, layers.Average(name="average")([member(inputs) for member in members]), name=name)
+
+
+def activation_layer(activation: str, name: str | None = None) -> keras.layers.Layer:
+    """The activation as a layer of its own; "leaky_relu" with the course's slope of 0.01."""
+    if activation == "leaky_relu":
+        return layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE, name=name)
+    return layers.Activation(activation, name=name)
+
+
+def logits_layer(num_classes: int = NUM_CLASSES, kernel_init: str = "xavier", bias_init: str = "normal") -> keras.layers.Dense:
+    """The last layer of every model here: linear, one logit per class."""
+    return layers.Dense(
+        num_classes, kernel_initializer=initializer(kernel_init), bias_initializer=initializer(bias_init), name="logits"
     )
-    return model
 
 
 def mlp_from_config(config: ModelConfig, name: str = "mlp") -> keras.Sequential:

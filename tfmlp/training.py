@@ -18,7 +18,14 @@ from tfmlp.config import TrainConfig
 from tfmlp.data import MnistDatasets
 
 OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
+    "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate),
+    "momentum": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9),
+    "adagrad": lambda learning_rate: keras.optimizers.Adagrad(learning_rate),
+    "adadelta": lambda learning_rate: keras.optimizers.Adadelta(learning_rate),
+    "rmsprop": lambda learning_rate: keras.optimizers.RMSprop(learning_rate),
     "adam": lambda learning_rate: keras.optimizers.Adam(learning_rate),
+    "adamax": lambda learning_rate: keras.optimizers.Adamax(learning_rate),
+    "nadam": lambda learning_rate: keras.optimizers.Nadam(learning_rate),
 }
 
 

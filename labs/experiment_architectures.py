@@ -1,0 +1,60 @@
+"""Experiment: architectures the functional API can say and a Sequential stack cannot.
+
+Four networks trained for the same epochs on identical batches, against lab 10-5 (4 x 512, dropout
+0.3) as the baseline:
+- residual: 4 x 512 where each hidden layer after the first adds its input to its output
+  ("fast forward" in the course), giving the gradient a short path around every layer;
+- split-and-merge: three branches of different shapes from the same image, concatenated, then one
+  more layer;
+- ensemble: three independently trained 784-256-256-10 networks (different seeds) whose averaged
+  logits form one model; the average usually beats every member, since their errors differ.
+"""
+
+import dataclasses
+
+from tfmlp.config import LabConfig, ModelConfig, TrainConfig
+
+TITLE = "Functional API: skip connections, split-and-merge, an ensemble, vs 10-5"
+ORIGINAL_ACCURACY = None
+ENSEMBLE_SIZE = 3
+CONFIG = LabConfig(
+    model=ModelConfig(widths=(512,) * 4, activation="relu", kernel_init="xavier", bias_init="zeros", dropout_rate=0.3),
+    train=TrainConfig(epochs=5),
+)
+
+
+def build_model(model: ModelConfig):
+    """The 10-5 baseline."""
+    from tfmlp.models import mlp_from_config  # imported here so listing labs never loads TensorFlow
+
+    return mlp_from_config(model, name="deep_nn_dropout")
+
+
+def run(config: LabConfig, options):
+    """Train the baseline, the residual and split-and-merge networks and the ensemble's members."""
+    from tfmlp.compare import Variant, compare_variants
+    from tfmlp.models import ensemble, mlp, residual_mlp, split_merge_mlp
+
+    width, depth, rate = config.model.widths[0], len(config.model.widths), config.model.dropout_rate
+    members = [f"member_{index}" for index in range(1, ENSEMBLE_SIZE + 1)]
+    variants = [
+        Variant("10-5", lambda: build_model(config.model), config.train),
+        Variant("residual", lambda: residual_mlp(width, depth, dropout_rate=rate), config.train),
+        Variant("split_merge", lambda: split_merge_mlp(dropout_rate=rate), config.train),
+        *(
+            Variant(name, lambda name=name: mlp([256, 256], bias_init="zeros", name=name), dataclasses.replace(config.train, seed=config.train.seed + index))
+            for index, name in enumerate(members)
+        ),
+    ]
+
+    def ensemble_accuracy(comparison) -> dict[str, float]:
+        combined = ensemble([comparison[name].result.model for name in members])
+        predictions = combined.predict(comparison.arrays.test.images, verbose=0).argmax(axis=1)
+        return {
+            "ensemble_test_accuracy": float((predictions == comparison.arrays.test.labels).mean()),
+            "best_member_test_accuracy": max(comparison[name].result.test_accuracy for name in members),
+        }
+
+    return compare_variants(
+        "architectures", variants, options, plots=("val_accuracy",), title="Architectures", extra=ensemble_accuracy
+    )

@@ -1,0 +1,165 @@
+"""Side-by-side experiments: several variants trained on identical data and seeds, one table, curves.
+
+Lab 10-6 and the comparison experiments (activations, initializers, optimizers, architectures) are
+each a list of `Variant`s handed to `compare_variants`; only what differs between them is theirs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tfmlp._tf import keras
+from tfmlp.callbacks import EpochCostLogger, tensorboard
+from tfmlp.config import TrainConfig
+from tfmlp.data import MnistArrays, make_datasets, read_mnist
+from tfmlp.diagnostics import kernel_gradient_norms
+from tfmlp.plots import plot_curves
+from tfmlp.runner import RunOptions
+from tfmlp.runs import RunDir, create_run_dir, write_json
+from tfmlp.training import TrainResult, fit_and_evaluate, place
+
+PROBE_SIZE = 1_000  # validation images on which gradient norms are measured after training starts
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One contestant: a name, a model factory and how it trains."""
+
+    name: str
+    build_model: Callable[[], keras.Model]
+    train: TrainConfig
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class VariantResult:
+    """A variant's training result and the gradient norms that reached its layers in its first step."""
+
+    name: str
+    result: TrainResult
+    initial_gradient_norms: dict[str, float]
+
+    @property
+    def first_layer_gradient(self) -> float:
+        return next(iter(self.initial_gradient_norms.values()))
+
+    @property
+    def last_layer_gradient(self) -> float:
+        return list(self.initial_gradient_norms.values())[-1]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            **self.result.metrics(),
+            "initial_gradient_norms": self.initial_gradient_norms,
+        }
+
+
+@dataclass
+class Comparison:
+    """Everything an experiment measured, and where it was saved."""
+
+    run: RunDir
+    variants: list[VariantResult]
+    arrays: MnistArrays
+    extra: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> VariantResult:
+        return next(variant for variant in self.variants if variant.name == name)
+
+
+def compare_variants(
+    experiment_id: str,
+    variants: Sequence[Variant],
+    options: RunOptions,
+    *,
+    plots: Sequence[str] = ("val_accuracy",),
+    title: str = "",
+    extra: Callable[[Comparison], dict[str, float]] | None = None,
+) -> Comparison:
+    """Train each variant on the same data in the same order, then print and save the comparison.
+
+    Every variant reshuffles from its own `train.seed`; variants that share a seed and batch size see
+    the very same batches. Gradient norms per layer are measured on a fixed validation probe with
+    the freshly initialized model, before its first step, where initialization and activation
+    decide everything.
+
+    Args:
+        experiment_id: names the run folder, e.g. "activations".
+        variants: the contestants.
+        options: data and output folders.
+        plots: history metrics to draw, one PNG each (`<metric>.png`), every variant a line.
+        title: the figures' title.
+        extra: computes further figures from the trained variants (e.g. an ensemble's accuracy);
+            they are printed and saved with the rest.
+
+    Returns:
+        The results and the run directory (logs per variant under `logs/<variant>/`).
+    """
+    arrays = read_mnist(options.mnist_dir, options.tfds_dir)
+    run = create_run_dir(experiment_id, options.runs_root)
+    write_json(
+        run.config,
+        {"experiment": experiment_id, "variants": {v.name: {**v.details, "train": dataclasses.asdict(v.train)} for v in variants}},
+    )
+    placement = place()
+    print(f"Run directory: {run.path}")
+    print(f"Training on {placement.description}")
+    probe = arrays.validation.images[:PROBE_SIZE], arrays.validation.labels[:PROBE_SIZE]
+    results = []
+    for variant in variants:
+        print(f"--- {variant.name}")
+        initial_norms: dict[str, float] = {}
+
+        def build_and_probe(variant: Variant = variant, norms: dict[str, float] = initial_norms) -> keras.Model:
+            model = variant.build_model()
+            norms.update(kernel_gradient_norms(model, *probe))
+            return model
+
+        result = fit_and_evaluate(
+            build_and_probe,
+            make_datasets(arrays, variant.train.batch_size, variant.train.seed),
+            variant.train,
+            placement=placement,
+            callbacks=[EpochCostLogger(), tensorboard(run.logs / variant.name)],
+        )
+        results.append(VariantResult(variant.name, result, initial_norms))
+    comparison = Comparison(run, results, arrays)
+    print_comparison(comparison)
+    if extra:
+        comparison.extra.update(extra(comparison))
+        for name, value in comparison.extra.items():
+            print(f"{name}: {value:.4f}")
+    for metric in plots:
+        picture = plot_curves({v.name: v.result.history for v in results}, metric, run.file(f"{metric}.png"), title or experiment_id)
+        print(f"Plot saved as {picture}")
+    write_json(
+        run.metrics, {"experiment": experiment_id, "variants": [v.summary() for v in results], **comparison.extra}
+    )
+    return comparison
+
+
+def print_comparison(comparison: Comparison) -> None:
+    """Validation accuracy per epoch, then one summary row per variant."""
+    names = [variant.name for variant in comparison.variants]
+    width = max(12, *(len(name) for name in names))
+    print("\nValidation accuracy per epoch")
+    print("epoch " + " ".join(f"{name:>{width}}" for name in names))
+    epochs = max(len(v.result.history["val_accuracy"]) for v in comparison.variants)
+    for epoch in range(epochs):
+        cells = (v.result.history["val_accuracy"][epoch] for v in comparison.variants)
+        print(f"{epoch + 1:>5} " + " ".join(f"{cell:>{width}.4f}" for cell in cells))
+    print(
+        f"\n{'variant':<{width}} {'test acc':>8} {'1st cost':>10} {'last cost':>10}"
+        f" {'grad 1st layer':>14} {'grad last layer':>15} {'seconds':>8}"
+    )
+    for variant in comparison.variants:
+        losses = variant.result.history["loss"]
+        print(
+            f"{variant.name:<{width}} {variant.result.test_accuracy:>8.4f} {losses[0]:>10.4f} {losses[-1]:>10.4f}"
+            f" {variant.first_layer_gradient:>14.3e} {variant.last_layer_gradient:>15.3e}"
+            f" {variant.result.train_seconds:>8.1f}"
+        )

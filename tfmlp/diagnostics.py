@@ -1,0 +1,29 @@
+"""Measurements inside a model that the course reasons about: how much gradient reaches each layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfmlp._tf import keras, tf
+
+
+def kernel_gradient_norms(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """The L2 norm of the loss gradient for every Dense layer's weights, input side first.
+
+    With sigmoid in a deep network the first layers' norms fall orders of magnitude below the last
+    layers': the vanishing gradient, as a number.
+
+    Args:
+        model: a model of logits (any tfmlp factory).
+        images: a probe batch of flattened images.
+        labels: their integer labels.
+
+    Returns:
+        Layer name -> gradient norm, in the order the layers sit in the model.
+    """
+    dense_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    loss_function = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        loss = loss_function(labels, model(images, training=False))
+    gradients = tape.gradient(loss, [layer.kernel for layer in dense_layers])
+    return {layer.name: float(tf.norm(gradient)) for layer, gradient in zip(dense_layers, gradients)}
