@@ -88,7 +88,7 @@ def run_lab(
         config = lab.config.with_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     except (labs.UnknownLabError, ValueError) as error:
         raise click.UsageError(str(error)) from None
-    click.echo(f"Lab {lab.id}: {lab.title}")
+    click.echo(lab.heading)
 
     from tfmlp.data import MnistDataError
     from tfmlp.runner import RunOptions
@@ -101,6 +101,45 @@ def run_lab(
         raise _UserError(str(error)) from None
     except OSError as error:
         raise _UserError(f"cannot write the run: {error}") from None
+
+
+@cli.command("runs")
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
+@click.option("--lab", "lab_id", help="Only the runs of this lab, e.g. 10-4.")
+def list_runs(logdir: Path, lab_id: str | None) -> None:
+    """List past runs, newest first: lab, start, hyperparameters, test accuracy, seconds."""
+    from tfmlp.runs import list_runs as find_runs
+
+    if lab_id:
+        try:
+            lab_id = labs.get_lab(lab_id).id
+        except labs.UnknownLabError as error:
+            raise click.UsageError(str(error)) from None
+    runs = find_runs(logdir, lab_id)
+    if not runs:
+        click.echo(f"No runs under {logdir}{f' for {lab_id}' if lab_id else ''} yet.")
+        return
+    width = max(len(run.lab) for run in runs)
+    click.echo(f"{'lab':<{width}}  {'started':<19}  {'accuracy':>8}  {'seconds':>7}  hyperparameters")
+    for run in runs:
+        accuracy = f"{run.test_accuracy:.4f}" if run.test_accuracy is not None else ("-" if run.finished else "unfinished")
+        seconds = f"{run.train_seconds:.1f}" if run.train_seconds is not None else "-"
+        click.echo(f"{run.lab:<{width}}  {run.started:<19}  {accuracy:>8}  {seconds:>7}  {run.hyperparameters}")
+
+
+@cli.command("tensorboard")
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
+@click.option("--port", type=click.IntRange(1, 65535), default=6006, show_default=True, help="Port on localhost.")
+def tensorboard(logdir: Path, port: int) -> None:
+    """Start TensorBoard on the runs, at http://localhost:PORT/ (Ctrl-C stops it)."""
+    from tfmlp.board import TensorBoardMissingError, serve
+
+    try:
+        serve(logdir, port)
+    except TensorBoardMissingError as error:
+        raise _UserError(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo("TensorBoard stopped.")
 
 
 @cli.command("plot")

@@ -49,6 +49,12 @@ class Lab:
         return self.module.CONFIG
 
     @property
+    def heading(self) -> str:
+        """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment."""
+        kind = "Lab" if self.id[0].isdigit() else "Experiment"
+        return f"{kind} {self.id}: {self.title}"
+
+    @property
     def description(self) -> str:
         return (self.module.__doc__ or "").strip()
 

@@ -9,8 +9,6 @@ number; ReLU and its relatives pass the gradient through unchanged where they ar
 `python cli.py plot activations` draws the functions and their derivatives.
 """
 
-import dataclasses
-
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Activations in a 6 x 256 net: sigmoid, tanh, ReLU, leaky ReLU, ELU, SELU"
@@ -31,11 +29,7 @@ def build_model(model: ModelConfig):
 
 def run(config: LabConfig, options):
     """Train one network per activation on identical batches; compare accuracy and gradient flow."""
-    from tfmlp.compare import Variant, compare_variants
+    from tfmlp.compare import compare_variants, sweep
 
-    models = {activation: dataclasses.replace(config.model, activation=activation) for activation in ACTIVATIONS}
-    variants = [
-        Variant(name, lambda model=model: build_model(model), config.train, {"model": dataclasses.asdict(model)})
-        for name, model in models.items()
-    ]
+    variants = sweep(config, build_model, "activation", ACTIVATIONS)
     return compare_variants("activations", variants, options, plots=("val_accuracy",), title="Activations, 6 x 256")

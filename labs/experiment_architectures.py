@@ -42,7 +42,11 @@ def run(config: LabConfig, options):
         Variant("residual", lambda: residual_mlp(width, depth, dropout_rate=rate), config.train),
         Variant("split_merge", lambda: split_merge_mlp(dropout_rate=rate), config.train),
         *(
-            Variant(name, lambda name=name: mlp([256, 256], bias_init="zeros", name=name), dataclasses.replace(config.train, seed=config.train.seed + index))
+            Variant(
+                name,
+                lambda name=name: mlp([256, 256], bias_init="zeros", name=name),
+                dataclasses.replace(config.train, seed=config.train.seed + index),  # members must differ
+            )
             for index, name in enumerate(members)
         ),
     ]

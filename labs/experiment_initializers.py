@@ -12,8 +12,6 @@ The 10-3 network (784-256-256-10, ReLU, zero biases, Adam 0.001) with five weigh
 Compare the first epoch's cost and the final accuracy.
 """
 
-import dataclasses
-
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Initializers on the 10-3 net: zeros, normal, 0.01 x normal, Xavier, He"
@@ -34,11 +32,7 @@ def build_model(model: ModelConfig):
 
 def run(config: LabConfig, options):
     """Train one network per initializer on identical batches."""
-    from tfmlp.compare import Variant, compare_variants
+    from tfmlp.compare import compare_variants, sweep
 
-    models = {name: dataclasses.replace(config.model, kernel_init=name) for name in INITIALIZERS}
-    variants = [
-        Variant(name, lambda model=model: build_model(model), config.train, {"model": dataclasses.asdict(model)})
-        for name, model in models.items()
-    ]
+    variants = sweep(config, build_model, "kernel_init", INITIALIZERS)
     return compare_variants("initializers", variants, options, plots=("loss",), title="Initializers, 784-256-256-10")

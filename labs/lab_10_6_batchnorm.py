@@ -13,8 +13,6 @@ What this step keeps: per-epoch validation accuracy of both (printed), both runs
 accuracy) in the run directory.
 """
 
-import dataclasses
-
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Batch normalization vs none, 784-32-32-10, side by side"
@@ -34,15 +32,9 @@ def build_model(model: ModelConfig):
 
 def run(config: LabConfig, options):
     """Train the plain and the batch-normalized network on identical batches and compare them."""
-    from tfmlp.compare import Variant, compare_variants
+    from tfmlp.compare import compare_variants, sweep
 
-    variants = [
-        Variant(name, lambda model=model: build_model(model), config.train, {"model": dataclasses.asdict(model)})
-        for name, model in [
-            ("plain", dataclasses.replace(config.model, batch_norm=False)),
-            ("batch_norm", dataclasses.replace(config.model, batch_norm=True)),
-        ]
-    ]
+    variants = sweep(config, build_model, "batch_norm", [False, True], names=["plain", "batch_norm"])
     return compare_variants(
         "10-6", variants, options, plots=("loss", "val_loss", "accuracy", "val_accuracy"), title="Lab 10-6: batch norm vs none"
     )

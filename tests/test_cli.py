@@ -110,3 +110,16 @@ def test_a_lab_prints_the_original_output_and_keeps_its_run(tmp_path: Path) -> N
     from tfmlp.data import read_mnist
 
     assert int(np.argmax(model.predict(read_mnist().test.images[index : index + 1], verbose=0))) == prediction
+
+
+def test_plot_activations_writes_the_figure(tmp_path: Path) -> None:
+    output = tmp_path / "figures" / "activations.png"
+    result = invoke("plot", "activations", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert output.read_bytes().startswith(b"\x89PNG") and output.stat().st_size > 10_000
+
+
+def test_an_unknown_figure_is_one_line_and_exit_code_2() -> None:
+    result = invoke("plot", "weights")
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "'weights' is not 'activations'" in result.output

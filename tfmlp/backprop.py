@@ -12,9 +12,9 @@ from typing import Any
 
 from tfmlp._tf import tf
 from tfmlp.config import LabConfig
-from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets, read_mnist
-from tfmlp.runner import RunOptions
-from tfmlp.runs import create_run_dir, write_json
+from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
+from tfmlp.runner import RunOptions, start_run
+from tfmlp.runs import write_json
 
 
 class SigmoidNet(tf.Module):
@@ -95,10 +95,7 @@ def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden
     Returns:
         The figures also written to `metrics.json`.
     """
-    arrays = read_mnist(options.mnist_dir, options.tfds_dir)
-    run = create_run_dir(lab_id, options.runs_root)
-    write_json(run.config, {"lab": lab_id, **config.to_dict(), "steps": steps})
-    print(f"Run directory: {run.path}")
+    arrays, run = start_run(lab_id, {"lab": lab_id, **config.to_dict(), "steps": steps}, options)
     train = make_datasets(arrays, config.train.batch_size, config.train.seed).train.repeat()
     network = SigmoidNet(hidden, config.train.seed)
     probe_images, probe_labels = arrays.test.images[:1_000], arrays.test.labels[:1_000]

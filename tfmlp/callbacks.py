@@ -1,12 +1,20 @@
-"""Keras callbacks for what the course shows and Keras does not print by itself."""
+"""Keras callbacks for what the course shows and Keras does not log by itself."""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras
+import numpy as np
+
+from tfmlp._tf import keras, tf
+from tfmlp.diagnostics import layer_gradient_norms
+
+ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.LeakyReLU)
+HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the shape shows, the cost stays low
 
 
 class EpochCostLogger(keras.callbacks.Callback):
@@ -24,6 +32,78 @@ class EpochCostLogger(keras.callbacks.Callback):
         self._write(f"Epoch: {epoch + 1:04d} cost = {(logs or {})['loss']:.9f}")
 
 
+class Diagnostics(keras.callbacks.Callback):
+    """Per-epoch TensorBoard diagnostics on a fixed probe batch, under `log_dir`:
+
+    - `gradient_norm/<layer>` and `gradient_norm/global`: how much gradient reaches each layer
+      (vanishing gradients show as first layers orders of magnitude below the last);
+    - `dead_relu/<layer>`: the fraction of a ReLU layer's units that output zero for every probe
+      image (units that no longer learn: the "dying ReLU");
+    - `activations/<layer>`: histograms of every activation layer's outputs (for the first
+      `HISTOGRAM_EXAMPLES` probe images);
+    - `samples_per_second` (Keras's own callback already logs the learning rate).
+
+    Probing once per epoch on a fixed batch keeps the cost to a few forward and backward passes of
+    that batch per epoch.
+    """
+
+    def __init__(self, log_dir: str | Path, probe_images: np.ndarray, probe_labels: np.ndarray, samples_per_epoch: int) -> None:
+        super().__init__()
+        self._log_dir = str(log_dir)
+        self._probe = (probe_images, probe_labels)
+        self._samples_per_epoch = samples_per_epoch
+        self._epoch_started = 0.0
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._writer = tf.summary.create_file_writer(self._log_dir)
+        self._activation_layers = [layer for layer in self.model.layers if isinstance(layer, ACTIVATION_LAYERS)]
+        self._activations = keras.Model(self.model.inputs[0], [layer.output for layer in self._activation_layers])
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        seconds = time.perf_counter() - self._epoch_started
+        norms = layer_gradient_norms(self.model, *self._probe)
+        outputs = self._activations(self._probe[0], training=False) if self._activation_layers else []
+        if len(self._activation_layers) == 1:
+            outputs = [outputs]
+        with self._writer.as_default(step=epoch):
+            tf.summary.scalar("samples_per_second", self._samples_per_epoch / seconds)
+            for name, norm in norms.items():
+                tf.summary.scalar(f"gradient_norm/{name}", norm)
+            tf.summary.scalar("gradient_norm/global", math.sqrt(sum(norm**2 for norm in norms.values())))
+            for layer, output in zip(self._activation_layers, outputs):
+                tf.summary.histogram(f"activations/{layer.name}", output[:HISTOGRAM_EXAMPLES])
+                if layer.get_config().get("activation") == "relu":
+                    tf.summary.scalar(f"dead_relu/{layer.name}", dead_fraction(output))
+        self._writer.flush()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self._writer.close()
+
+
+def dead_fraction(outputs: tf.Tensor) -> float:
+    """The fraction of units (columns) that are zero for every example (row) of a batch."""
+    return float(tf.reduce_mean(tf.cast(tf.reduce_all(outputs == 0, axis=0), tf.float32)))
+
+
 def tensorboard(log_dir: str | Path) -> keras.callbacks.TensorBoard:
     """Keras's TensorBoard logging as every lab uses it: per-epoch scalars and weight histograms."""
     return keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=1)
+
+
+def lab_callbacks(
+    log_dir: Path,
+    probe_images: np.ndarray,
+    probe_labels: np.ndarray,
+    samples_per_epoch: int,
+    write: Callable[[str], None] = print,
+) -> list[keras.callbacks.Callback]:
+    """Every lab's callbacks: the original's epoch lines (through `write`), Keras's TensorBoard logs
+    under `log_dir`, and the diagnostics under `log_dir/diagnostics`."""
+    return [
+        EpochCostLogger(write),
+        tensorboard(log_dir),
+        Diagnostics(log_dir / "diagnostics", probe_images, probe_labels, samples_per_epoch),
+    ]

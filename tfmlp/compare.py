@@ -12,17 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfmlp._tf import keras
-from tfmlp.callbacks import EpochCostLogger, tensorboard
-from tfmlp.config import TrainConfig
-from tfmlp.data import MnistArrays, make_datasets, read_mnist
-from tfmlp.diagnostics import kernel_gradient_norms
+from tfmlp.callbacks import lab_callbacks
+from tfmlp.config import LabConfig, ModelConfig, TrainConfig
+from tfmlp.data import MnistArrays, make_datasets, probe_batch
+from tfmlp.diagnostics import layer_gradient_norms
 from tfmlp.plots import plot_curves
-from tfmlp.runner import RunOptions
-from tfmlp.runs import RunDir, create_run_dir, write_json
+from tfmlp.runner import RunOptions, start_run
+from tfmlp.runs import RunDir, write_json
+from tfmlp.summaries import log_finished_run
 from tfmlp.training import TrainResult, fit_and_evaluate, place
-
-PROBE_SIZE = 1_000  # validation images on which gradient norms are measured after training starts
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -32,6 +30,36 @@ class Variant:
     build_model: Callable[[], keras.Model]
     train: TrainConfig
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def config(self) -> dict[str, Any]:
+        """What is saved of the variant: its details (e.g. its model config) and its training."""
+        return {**self.details, "train": dataclasses.asdict(self.train)}
+
+
+def sweep(
+    config: LabConfig,
+    build_model: Callable[[ModelConfig], keras.Model],
+    field: str,
+    values: Sequence[Any],
+    names: Sequence[str] | None = None,
+) -> list[Variant]:
+    """One variant per value of one `ModelConfig` field, everything else as `config` says.
+
+    Args:
+        config: the experiment's recipe; every variant trains as `config.train` says.
+        build_model: the lab's factory, called with each variant's `ModelConfig`.
+        field: the field that varies, e.g. "activation".
+        values: its values, one variant each.
+        names: the variants' names; the values themselves by default.
+
+    Returns:
+        The variants, in the order of `values`.
+    """
+    models = [dataclasses.replace(config.model, **{field: value}) for value in values]
+    return [
+        Variant(name, lambda model=model: build_model(model), config.train, {"model": dataclasses.asdict(model)})
+        for name, model in zip(names or [str(value) for value in values], models)
+    ]
 
 
 @dataclass
@@ -99,16 +127,11 @@ def compare_variants(
     Returns:
         The results and the run directory (logs per variant under `logs/<variant>/`).
     """
-    arrays = read_mnist(options.mnist_dir, options.tfds_dir)
-    run = create_run_dir(experiment_id, options.runs_root)
-    write_json(
-        run.config,
-        {"experiment": experiment_id, "variants": {v.name: {**v.details, "train": dataclasses.asdict(v.train)} for v in variants}},
-    )
+    saved_config = {"experiment": experiment_id, "variants": {variant.name: variant.config() for variant in variants}}
+    arrays, run = start_run(experiment_id, saved_config, options)
     placement = place()
-    print(f"Run directory: {run.path}")
     print(f"Training on {placement.description}")
-    probe = arrays.validation.images[:PROBE_SIZE], arrays.validation.labels[:PROBE_SIZE]
+    probe = probe_batch(arrays.validation)
     results = []
     for variant in variants:
         print(f"--- {variant.name}")
@@ -116,7 +139,7 @@ def compare_variants(
 
         def build_and_probe(variant: Variant = variant, norms: dict[str, float] = initial_norms) -> keras.Model:
             model = variant.build_model()
-            norms.update(kernel_gradient_norms(model, *probe))
+            norms.update(layer_gradient_norms(model, *probe))
             return model
 
         result = fit_and_evaluate(
@@ -124,7 +147,15 @@ def compare_variants(
             make_datasets(arrays, variant.train.batch_size, variant.train.seed),
             variant.train,
             placement=placement,
-            callbacks=[EpochCostLogger(), tensorboard(run.logs / variant.name)],
+            callbacks=lab_callbacks(run.logs / variant.name, *probe, samples_per_epoch=len(arrays.train)),
+        )
+        log_finished_run(
+            run.logs / variant.name,
+            f"{experiment_id}/{run.path.name}/{variant.name}",
+            {"experiment": experiment_id, "variant": variant.name, **variant.config()},
+            result.model,
+            arrays.test,
+            result.final_metrics(),
         )
         results.append(VariantResult(variant.name, result, initial_norms))
     comparison = Comparison(run, results, arrays)

@@ -128,6 +128,11 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
     )
 
 
+def probe_batch(split: Split, size: int = 1_000) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed batch for diagnostics: the first `size` images and labels of `split` (e.g. validation)."""
+    return split.images[:size], split.labels[:size]
+
+
 def load_mnist(
     batch_size: int = 100,
     seed: int = 777,

@@ -7,8 +7,8 @@ import numpy as np
 from tfmlp._tf import keras, tf
 
 
-def kernel_gradient_norms(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """The L2 norm of the loss gradient for every Dense layer's weights, input side first.
+def layer_gradient_norms(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """The L2 norm of the loss gradient for each layer's trainable weights, input side first.
 
     With sigmoid in a deep network the first layers' norms fall orders of magnitude below the last
     layers': the vanishing gradient, as a number.
@@ -19,11 +19,11 @@ def kernel_gradient_norms(model: keras.Model, images: np.ndarray, labels: np.nda
         labels: their integer labels.
 
     Returns:
-        Layer name -> gradient norm, in the order the layers sit in the model.
+        Layer name -> gradient norm, for every layer with trainable weights, in model order.
     """
-    dense_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    trained = [layer for layer in model.layers if layer.trainable_weights]
     loss_function = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     with tf.GradientTape() as tape:
         loss = loss_function(labels, model(images, training=False))
-    gradients = tape.gradient(loss, [layer.kernel for layer in dense_layers])
-    return {layer.name: float(tf.norm(gradient)) for layer, gradient in zip(dense_layers, gradients)}
+    gradients = tape.gradient(loss, [layer.trainable_weights for layer in trained])
+    return {layer.name: float(tf.linalg.global_norm(layer_gradients)) for layer, layer_gradients in zip(trained, gradients)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -37,12 +38,7 @@ def plot_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metric: 
         values = history[metric]
         axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
     axes.set(xlabel="epoch", ylabel=METRIC_LABELS.get(metric, metric), title=title)
-    axes.grid(alpha=0.3)
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 ACTIVATIONS = {  # name: (function, derivative, line style; leaky ReLU dashed, else it hides ReLU)
@@ -66,10 +62,49 @@ def plot_activations(path: Path) -> Path:
         slopes.plot(x, derivative(x), style, label=name)
     values.set(title="activation f(x)", xlabel="x", ylim=(-1.5, 5))
     slopes.set(title="derivative f'(x)", xlabel="x", ylim=(-0.1, 1.1))
-    for axes in (values, slopes):
+    return _save(figure, path)
+
+
+def _save(figure: plt.Figure, path: Path) -> Path:
+    """Grid and legend on every panel, then write the PNG and free the figure."""
+    for axes in figure.axes:
         axes.grid(alpha=0.3)
         axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    path.write_bytes(_png_bytes(figure, dpi=100))
     return path
+
+
+def misclassified_png(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, count: int = 25) -> bytes:
+    """A grid of the first `count` misclassified digits, each titled "true -> predicted", as PNG bytes."""
+    wrong = np.flatnonzero(predictions != labels)[:count]
+    columns = 5
+    rows = max(1, -(-len(wrong) // columns))
+    figure, grid = plt.subplots(rows, columns, figsize=(columns * 1.6, rows * 1.8), squeeze=False)
+    for axes in grid.flat:
+        axes.axis("off")
+    for axes, index in zip(grid.flat, wrong):
+        axes.imshow(images[index].reshape(28, 28), cmap="gray_r")
+        axes.set_title(f"{labels[index]} -> {predictions[index]}", fontsize=10, color="firebrick")
+    figure.suptitle(f"{len(np.flatnonzero(predictions != labels))} misclassified of {len(labels)} (true -> predicted)")
+    return _png_bytes(figure)
+
+
+def confusion_matrix_png(labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> bytes:
+    """Counts of (true, predicted) pairs, the diagonal being the right answers, as PNG bytes."""
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (labels, predictions), 1)
+    figure, axes = plt.subplots(figsize=(6.5, 6))
+    axes.imshow(np.log1p(counts), cmap="Blues")
+    for (true, predicted), count in np.ndenumerate(counts):
+        axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7, color="white" if true == predicted else "black")
+    axes.set(xlabel="predicted", ylabel="true", xticks=range(num_classes), yticks=range(num_classes), title="Confusion matrix (test)")
+    return _png_bytes(figure)
+
+
+def _png_bytes(figure: plt.Figure, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes; the figure is closed, so its memory is freed."""
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()

@@ -10,14 +10,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from tfmlp._tf import keras
-from tfmlp.callbacks import EpochCostLogger, tensorboard
+from tfmlp.callbacks import lab_callbacks
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.data import DEFAULT_MNIST_DIR, Split, make_datasets, read_mnist
+from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir, write_json
+from tfmlp.summaries import log_finished_run
 from tfmlp.training import TrainResult, fit_and_evaluate, place
 
 
@@ -47,25 +49,36 @@ def run_lab(
     Returns:
         The training result (also written to the run's `metrics.json`).
     """
-    arrays = read_mnist(options.mnist_dir, options.tfds_dir)
-    run = create_run_dir(lab_id, options.runs_root)
-    write_json(run.config, {"lab": lab_id, **config.to_dict()})
+    saved_config = {"lab": lab_id, **config.to_dict()}
+    arrays, run = start_run(lab_id, saved_config, options)
     placement = place()
-    print(f"Run directory: {run.path}")
     print(f"Training on {placement.description}")
     result = fit_and_evaluate(
         lambda: build_model(config.model),
         make_datasets(arrays, config.train.batch_size, config.train.seed),
         config.train,
         placement=placement,
-        callbacks=[EpochCostLogger(), tensorboard(run.logs)],
+        callbacks=lab_callbacks(run.logs, *probe_batch(arrays.validation), samples_per_epoch=len(arrays.train)),
     )
     print("Learning Finished!")
     print(f"Accuracy: {result.test_accuracy:.4f}")
     result.model.save(run.model)
+    log_finished_run(run.logs, f"{lab_id}/{run.path.name}", saved_config, result.model, arrays.test, result.final_metrics())
     _get_one_and_predict(result.model, arrays.test, random.Random(config.train.seed), run)
     write_json(run.metrics, {"lab": lab_id, **result.metrics()})
     return result
+
+
+def start_run(run_id: str, saved_config: dict[str, Any], options: RunOptions) -> tuple[MnistArrays, RunDir]:
+    """Read MNIST, then create the run's folder with its `config.json` and say where it is.
+
+    The data comes first, so that a missing or corrupted data folder leaves no empty run behind.
+    """
+    arrays = read_mnist(options.mnist_dir, options.tfds_dir)
+    run = create_run_dir(run_id, options.runs_root)
+    write_json(run.config, saved_config)
+    print(f"Run directory: {run.path}")
+    return arrays, run
 
 
 def _get_one_and_predict(model: keras.Model, test: Split, rng: random.Random, run: RunDir) -> None:

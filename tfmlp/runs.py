@@ -81,3 +81,69 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
         json.dump(data, handle, indent=2)
         handle.write("\n")
     os.replace(handle.name, path)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One past run, as `cli.py runs` lists it."""
+
+    lab: str
+    path: Path
+    finished: bool
+    test_accuracy: float | None
+    train_seconds: float | None
+    hyperparameters: str
+
+    @property
+    def started(self) -> str:
+        """"2026-11-24 12:00:00", read from the folder's name."""
+        stamp = self.path.name[:15]
+        return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}"
+
+
+def list_runs(root: str | Path = DEFAULT_RUNS_ROOT, lab_id: str | None = None) -> list[RunSummary]:
+    """The runs under `root`, newest first, optionally of one lab only.
+
+    A run without `metrics.json` is listed as unfinished (interrupted, failed, or still going).
+    """
+    folders = (Path(root) / lab_id).glob("*") if lab_id else Path(root).glob("*/*")
+    runs = [RunDir(folder) for folder in folders if (folder / "config.json").is_file()]
+    # The folder's name holds the second it started; its config's time orders runs within a second.
+    runs.sort(key=lambda run: (run.path.name[:15], run.config.stat().st_mtime_ns), reverse=True)
+    return [_summarize(run) for run in runs]
+
+
+def _summarize(run: RunDir) -> RunSummary:
+    config = json.loads(run.config.read_text())
+    metrics = json.loads(run.metrics.read_text()) if run.metrics.is_file() else {}
+    if "variants" in config:  # an experiment: several models, report the best
+        variants = metrics.get("variants", [])
+        return RunSummary(
+            lab=config["experiment"],
+            path=run.path,
+            finished=bool(metrics),
+            test_accuracy=max((variant["test_accuracy"] for variant in variants), default=None),
+            train_seconds=sum(variant["train_seconds"] for variant in variants) if variants else None,
+            hyperparameters="variants: " + ", ".join(config["variants"]),
+        )
+    model, train = config["model"], config["train"]
+    widths = "x".join(str(width) for width in model["widths"]) or "none"
+    described = [
+        f"hidden {widths}",
+        model["activation"],
+        model["kernel_init"],
+        f"dropout {model['dropout_rate']}" if model["dropout_rate"] else "",
+        "batch norm" if model["batch_norm"] else "",
+        f"{train['optimizer']} {train['learning_rate']}",
+        f"batch {train['batch_size']}",
+        f"{train['epochs']} epochs",
+        f"seed {train['seed']}",
+    ]
+    return RunSummary(
+        lab=config["lab"],
+        path=run.path,
+        finished=bool(metrics),
+        test_accuracy=metrics.get("test_accuracy"),
+        train_seconds=metrics.get("train_seconds"),
+        hyperparameters=", ".join(part for part in described if part),
+    )

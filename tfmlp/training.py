@@ -54,6 +54,15 @@ class TrainResult:
         """The JSON-ready figures: everything but the model."""
         return {name: value for name, value in vars(self).items() if name != "model"}
 
+    def final_metrics(self) -> dict[str, float]:
+        """The figures that compare runs in TensorBoard's HParams table."""
+        return {
+            "test/accuracy": self.test_accuracy,
+            "test/loss": self.test_loss,
+            "train/seconds": self.train_seconds,
+            "train/samples_per_second": self.samples_per_second,
+        }
+
 
 def place(devices: Sequence[str] | None = None) -> Placement:
     """Pick devices and a `tf.distribute` strategy for this machine.
