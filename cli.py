@@ -72,6 +72,12 @@ def list_labs() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where tensorflow-datasets keeps prepared datasets [default: ~/tensorflow_datasets].",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replay a saved configuration (a run's config.json, a search's best.json) instead of the lab's.",
+)
 def run_lab(
     lab_id: str,
     epochs: int | None,
@@ -81,11 +87,15 @@ def run_lab(
     logdir: Path | None,
     data_dir: Path | None,
     tfds_dir: Path | None,
+    config_file: Path | None,
 ) -> None:
     """Run one lab step by its id: `lab 10-4` (the ids: `list`)."""
+    from tfmlp.config import LabConfig
+
     try:
         lab = labs.get_lab(lab_id)
-        config = lab.config.with_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+        base = LabConfig.load(config_file) if config_file else lab.config
+        config = base.with_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     except (labs.UnknownLabError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     click.echo(lab.heading)
@@ -101,6 +111,31 @@ def run_lab(
         raise _UserError(str(error)) from None
     except OSError as error:
         raise _UserError(f"cannot write the run: {error}") from None
+
+
+@cli.command("tune")
+@click.option("--tuner", type=click.Choice(["random", "bayesian", "hyperband"]), default="random", show_default=True)
+@click.option("--max-trials", type=click.IntRange(min=1), default=20, show_default=True, help="Trials at most.")
+@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True, help="Epochs per trial.")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Wall-clock budget; the search ends cleanly.")
+@click.option("--seed", type=int, default=777, show_default=True)
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/search"), show_default=True,
+              help="The search's folder; rerun with the same one to resume.")
+@click.option("--fresh", is_flag=True, help="Start over instead of resuming a search in --logdir.")
+def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool) -> None:
+    """Search MLP hyperparameters with keras-tuner on the validation split, then test the best once."""
+    from tfmlp.data import read_mnist
+    from tfmlp.tuning import search
+
+    result = search(
+        read_mnist(), logdir, tuner=tuner, max_trials=max_trials, epochs=epochs, max_minutes=max_minutes, seed=seed, fresh=fresh
+    )
+    click.echo(f"\n{result.trials_run} trials finished. Top trials (validation accuracy; the test set was not used):")
+    click.echo(f"{'trial':>5}  {'val acc':>7}  {'seconds':>7}  hyperparameters")
+    for row in result.top:
+        click.echo(f"{row['trial']:>5}  {row['val_accuracy']:>7.4f}  {row['seconds']:>7.1f}  {row['config']}")
+    click.echo(f"Best model's test accuracy (its one look at the test set): {result.test_accuracy:.4f}")
+    click.echo(f"Saved {logdir / 'best.keras'} and {logdir / 'best.json'}; replay: python cli.py lab custom --config {logdir / 'best.json'}")
 
 
 @cli.command("runs")

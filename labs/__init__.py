@@ -1,7 +1,8 @@
 """The lab registry: finds every step's module in this package by its name.
 
 A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1", and
-`experiment_activations.py` is the comparison experiment "activations". Each declares `TITLE`,
+`experiment_activations.py` is the comparison experiment "activations", and `custom.py` is "custom"
+(any MLP from a configuration file). Each declares `TITLE`,
 `ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
 and may define its own `run(config, options)` when it is more than one model trained once. Importing
 a lab module never imports TensorFlow, so listing the labs is instant.
@@ -51,7 +52,7 @@ class Lab:
     @property
     def heading(self) -> str:
         """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment."""
-        kind = "Lab" if self.id[0].isdigit() else "Experiment"
+        kind = "Experiment" if self.module.__name__.rpartition(".")[2].startswith("experiment_") else "Lab"
         return f"{kind} {self.id}: {self.title}"
 
     @property
@@ -77,7 +78,7 @@ def _lab_id(module_name: str) -> str | None:
         return f"{step.group(1)}-{step.group(2).upper()}"
     if experiment := _EXPERIMENT_MODULE.fullmatch(module_name):
         return experiment.group(1)
-    return None
+    return "custom" if module_name == "custom" else None
 
 
 def _sort_key(lab_id: str) -> tuple[tuple[int, int | str], ...]:

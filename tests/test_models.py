@@ -22,6 +22,7 @@ EXPECTED_PARAMETERS = {
     "10-X1": 784 * 30 + 30 + 30 * 10 + 10,
     "activations": 784 * 256 + 256 + 5 * (256 * 256 + 256) + 2_570,
     "architectures": 1_195_018,
+    "custom": 269_322,
     "initializers": 269_322,
     "optimizers": 269_322,
 }

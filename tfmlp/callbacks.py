@@ -57,7 +57,8 @@ class Diagnostics(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._writer = tf.summary.create_file_writer(self._log_dir)
         self._activation_layers = [layer for layer in self.model.layers if isinstance(layer, ACTIVATION_LAYERS)]
-        self._activations = keras.Model(self.model.inputs[0], [layer.output for layer in self._activation_layers])
+        outputs = [layer.output for layer in self._activation_layers]
+        self._activations = keras.Model(self.model.inputs[0], outputs) if outputs else None  # 10-1 has none
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch_started = time.perf_counter()
@@ -65,9 +66,8 @@ class Diagnostics(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self._epoch_started
         norms = layer_gradient_norms(self.model, *self._probe)
-        outputs = self._activations(self._probe[0], training=False) if self._activation_layers else []
-        if len(self._activation_layers) == 1:
-            outputs = [outputs]
+        outputs = self._activations(self._probe[0], training=False) if self._activations else []
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         with self._writer.as_default(step=epoch):
             tf.summary.scalar("samples_per_second", self._samples_per_epoch / seconds)
             for name, norm in norms.items():

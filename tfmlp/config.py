@@ -6,7 +6,9 @@ Nothing here imports TensorFlow, so the lab registry (and `cli.py list`) stays i
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -65,6 +67,27 @@ class LabConfig:
     def from_dict(cls, data: dict[str, Any]) -> LabConfig:
         """The inverse of `to_dict`, for replaying a saved run's `config.json`."""
         return cls(model=ModelConfig(**data.get("model", {})), train=TrainConfig(**data.get("train", {})))
+
+    @classmethod
+    def load(cls, path: str | Path) -> LabConfig:
+        """A configuration saved by a run or a search (`config.json`, `best.json`), to replay it.
+
+        Raises:
+            ValueError: the file is missing, is not JSON, or holds keys no configuration has.
+        """
+        try:
+            data = json.loads(Path(path).read_text())
+        except OSError as error:
+            raise ValueError(f"cannot read {path}: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno})") from None
+        unknown = sorted(set(data) - {"lab", "model", "train"}) if isinstance(data, dict) else ["(not an object)"]
+        if unknown:
+            raise ValueError(f"{path} has keys no lab configuration has: {', '.join(unknown)}")
+        try:
+            return cls.from_dict(data)
+        except TypeError as error:
+            raise ValueError(f"{path} does not describe a lab configuration: {error}") from None
 
     def with_training(self, **overrides: Any) -> LabConfig:
         """A copy whose training fields are replaced, skipping overrides that are None (options not given)."""

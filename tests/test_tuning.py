@@ -1,0 +1,90 @@
+"""keras-tuner search end to end on a slice of MNIST: table, saved model, replayable config, resume,
+and a test split that plays no part in the selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from tfmlp._tf import keras
+from tfmlp.config import LabConfig
+from tfmlp.data import MnistArrays, Split
+from tfmlp.tuning import search
+
+
+@pytest.fixture(scope="module")
+def tiny_mnist(mnist: MnistArrays) -> MnistArrays:
+    """3,000 training and 500 validation images; test labels shifted by one, so every test answer a
+    model gets right on real labels counts wrong here: a search that used the test split to select
+    would show it."""
+
+    def head(split: Split, size: int) -> Split:
+        return Split(split.images[:size], split.labels[:size])
+
+    test = head(mnist.test, 1_000)
+    return MnistArrays(head(mnist.train, 3_000), head(mnist.validation, 500), Split(test.images, (test.labels + 1) % 10))
+
+
+def test_a_tiny_search_saves_a_replayable_best(tiny_mnist: MnistArrays, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = search(tiny_mnist, tmp_path, tuner="random", max_trials=2, epochs=1, fresh=True)
+    assert result.trials_run == 2
+    assert capsys.readouterr().out.count("trial: ") == 2
+    assert [row["val_accuracy"] for row in result.top] == sorted((row["val_accuracy"] for row in result.top), reverse=True)
+    assert result.top[0]["val_accuracy"] > 0.5 and all(row["seconds"] > 0 for row in result.top)
+    assert result.test_accuracy < 0.2  # scored on the shifted labels: selection never saw them
+
+    reloaded = keras.models.load_model(tmp_path / "best.keras")
+    images = tiny_mnist.validation.images[:50]
+    np.testing.assert_array_equal(reloaded.predict(images, verbose=0).argmax(1), result.best_model.predict(images, verbose=0).argmax(1))
+    assert LabConfig.load(tmp_path / "best.json") == result.best_config
+
+
+def test_a_search_resumes_where_it_stopped(tiny_mnist: MnistArrays, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    search(tiny_mnist, tmp_path, max_trials=1, epochs=1, fresh=True)
+    capsys.readouterr()
+    resumed = search(tiny_mnist, tmp_path, max_trials=2, epochs=1)
+    assert resumed.trials_run == 2
+    assert capsys.readouterr().out.count("trial: ") == 1
+    fresh = search(tiny_mnist, tmp_path, max_trials=1, epochs=1, fresh=True)
+    assert fresh.trials_run == 1
+
+
+def test_a_deadline_ends_the_search_cleanly(tiny_mnist: MnistArrays, tmp_path: Path) -> None:
+    result = search(tiny_mnist, tmp_path, max_trials=50, epochs=2, max_minutes=0.001, fresh=True)
+    assert result.trials_run == 1
+    assert (tmp_path / "best.keras").exists()
+
+
+@pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
+def test_every_tuner_runs(tuner: str, tiny_mnist: MnistArrays, tmp_path: Path) -> None:
+    result = search(tiny_mnist, tmp_path, tuner=tuner, max_trials=2, epochs=2, fresh=True)
+    assert result.trials_run >= 1 and result.top[0]["val_accuracy"] > 0.5
+
+
+def test_the_best_config_replays_as_a_lab(tiny_mnist: MnistArrays, tmp_path: Path) -> None:
+    result = search(tiny_mnist, tmp_path / "search", max_trials=1, epochs=1, fresh=True)
+    replay = CliRunner().invoke(
+        cli, ["lab", "custom", "--config", str(tmp_path / "search" / "best.json"), "--epochs", "1", "--logdir", str(tmp_path / "runs")]
+    )
+    assert replay.exit_code == 0, replay.output
+    (run,) = (tmp_path / "runs" / "custom").iterdir()
+    replayed = LabConfig.load(run / "config.json")
+    assert replayed.model == result.best_config.model
+    assert replayed.train == result.best_config.train
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json", "is not valid JSON"), ('{"model": {}, "optimizer": "adam"}', "has keys no lab configuration has: optimizer"),
+     ('{"model": {"depth": 3}}', "does not describe a lab configuration")],
+)
+def test_a_bad_config_file_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(content)
+    result = CliRunner().invoke(cli, ["lab", "custom", "--config", str(config)])
+    assert result.exit_code == 2 and result.output.startswith("Error: ") and message in result.output
+    assert result.output.strip().count("\n") == 0

@@ -1,0 +1,216 @@
+"""Hyperparameter search with keras-tuner, on the same data pipeline, factory and compile as the labs.
+
+The course says hyperparameters are found "by trying"; keras-tuner does the trying. Each trial
+draws a `LabConfig` from a `SearchSpace` and builds it with `tfmlp.models.mlp_from_config`: there
+is no second model definition. Trials are scored on the 5,000 validation images only; the test set
+is touched once, by the best model, after the search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras_tuner
+
+from tfmlp._tf import keras
+from tfmlp.config import LabConfig, ModelConfig, TrainConfig
+from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.models import mlp_from_config
+from tfmlp.runs import write_json
+from tfmlp.training import compile_model, place
+
+TUNERS = {
+    "random": keras_tuner.RandomSearch,
+    "bayesian": keras_tuner.BayesianOptimization,
+    "hyperband": keras_tuner.Hyperband,
+}
+OBJECTIVE = "val_accuracy"
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """Where the search looks. Every range is inclusive; widths step by 64."""
+
+    depth: tuple[int, int] = (1, 5)
+    width: tuple[int, int] = (64, 1024)
+    activations: tuple[str, ...] = ("relu", "elu", "selu", "leaky_relu", "tanh")
+    initializers: tuple[str, ...] = ("xavier", "he", "normal")
+    dropout_rate: tuple[float, float] = (0.0, 0.5)
+    batch_norm: tuple[bool, ...] = (False, True)
+    optimizers: tuple[str, ...] = ("adam", "rmsprop", "momentum")
+    learning_rate: tuple[float, float] = (1e-4, 1e-2)
+    batch_sizes: tuple[int, ...] = (32, 64, 100, 128, 256)
+
+    def draw(self, hp: keras_tuner.HyperParameters, epochs: int, seed: int) -> LabConfig:
+        """One configuration, its values drawn through keras-tuner's `hp`."""
+        depth = hp.Int("depth", *self.depth)
+        model = ModelConfig(
+            widths=(hp.Int("width", *self.width, step=64),) * depth,
+            activation=hp.Choice("activation", list(self.activations)),
+            kernel_init=hp.Choice("kernel_init", list(self.initializers)),
+            bias_init="zeros",
+            dropout_rate=hp.Float("dropout_rate", *self.dropout_rate, step=0.1),
+            batch_norm=hp.Choice("batch_norm", list(self.batch_norm)),
+        )
+        train = TrainConfig(
+            epochs=epochs,
+            batch_size=hp.Choice("batch_size", list(self.batch_sizes)),
+            learning_rate=hp.Float("learning_rate", *self.learning_rate, sampling="log"),
+            optimizer=hp.Choice("optimizer", list(self.optimizers)),
+            seed=seed,
+        )
+        return LabConfig(model=model, train=train)
+
+
+class MlpHyperModel(keras_tuner.HyperModel):
+    """keras-tuner's view of the labs: build = `mlp_from_config` + `compile_model`, fit = `model.fit`
+    on the train split with the validation split as its score."""
+
+    def __init__(self, space: SearchSpace, arrays: MnistArrays, epochs: int, seed: int) -> None:
+        super().__init__(name="mlp")
+        self._space, self._arrays, self._epochs, self._seed = space, arrays, epochs, seed
+
+    def config(self, hp: keras_tuner.HyperParameters) -> LabConfig:
+        """The lab configuration that `hp`'s values stand for."""
+        return self._space.draw(hp, self._epochs, self._seed)
+
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        config = self.config(hp)
+        keras.utils.set_random_seed(config.train.seed)
+        return compile_model(mlp_from_config(config.model), config.train)
+
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args: Any, **kwargs: Any) -> dict[str, float]:
+        config = self.config(hp)
+        data = make_datasets(self._arrays, config.train.batch_size, config.train.seed)
+        started = time.perf_counter()
+        history = model.fit(
+            data.train,
+            validation_data=data.validation,
+            epochs=kwargs.get("epochs", config.train.epochs),  # hyperband sets its own
+            initial_epoch=kwargs.get("initial_epoch", 0),
+            shuffle=False,
+            verbose=0,
+            callbacks=kwargs.get("callbacks", []),
+        )
+        seconds = time.perf_counter() - started
+        best = max(history.history[OBJECTIVE])
+        print(f"trial: {describe(config)} -> val_accuracy {best:.4f} ({seconds:.0f} s)", flush=True)
+        return {OBJECTIVE: best, "val_loss": min(history.history["val_loss"]), "seconds": seconds}
+
+
+class SearchDeadline(keras.callbacks.Callback):
+    """Ends the search cleanly at a wall-clock deadline: the running trial stops after its current
+    epoch, and the oracle starts no new trial."""
+
+    def __init__(self, oracle: keras_tuner.Oracle, deadline: float) -> None:
+        super().__init__()
+        self._oracle, self._deadline = oracle, deadline
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SearchDeadline:
+        return self  # keras-tuner deep-copies callbacks for each trial; this one must reach the live oracle
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if time.monotonic() >= self._deadline:
+            self.model.stop_training = True
+            self._oracle.max_trials = len(self._oracle.trials)
+
+
+@dataclass
+class SearchResult:
+    """The search's top trials, and the best model's test accuracy (its one look at the test set)."""
+
+    top: list[dict[str, Any]]
+    best_config: LabConfig
+    best_model: keras.Model = dataclasses.field(repr=False)
+    test_accuracy: float
+    trials_run: int
+
+
+def search(
+    arrays: MnistArrays,
+    directory: Path,
+    *,
+    tuner: str = "random",
+    max_trials: int = 20,
+    epochs: int = 5,
+    max_minutes: float | None = None,
+    seed: int = 777,
+    fresh: bool = False,
+    space: SearchSpace = SearchSpace(),
+    top: int = 5,
+) -> SearchResult:
+    """Search MLP hyperparameters, then test the best model once.
+
+    Args:
+        arrays: MNIST; trials see `train` and `validation` only.
+        directory: the search's folder: keras-tuner's state (so an interrupted search resumes),
+            TensorBoard logs of every trial (`logs/`, with HParams), `best.keras`, `best.json`.
+        tuner: "random", "bayesian" or "hyperband".
+        max_trials: trials at most (for hyperband: its budget of epochs is `epochs` per bracket).
+        epochs: epochs per trial.
+        max_minutes: wall-clock budget; None for none.
+        seed: seeds the search and every trial's training.
+        fresh: forget a previous search in `directory` instead of resuming it.
+        space: where to look.
+        top: trials in the final table.
+
+    Returns:
+        The top trials (hyperparameters, validation accuracy, seconds), the best configuration, its
+        model and test accuracy.
+    """
+    if tuner not in TUNERS:
+        raise ValueError(f"unknown tuner {tuner!r}; valid: {', '.join(TUNERS)}")
+    hypermodel = MlpHyperModel(space, arrays, epochs, seed)
+    settings: dict[str, Any] = {"max_epochs": epochs} if tuner == "hyperband" else {"max_trials": max_trials}
+    searcher = TUNERS[tuner](
+        hypermodel,
+        objective=OBJECTIVE,
+        seed=seed,
+        directory=str(directory),
+        project_name="search",
+        overwrite=fresh,
+        distribution_strategy=place().strategy,
+        **settings,
+    )
+    searcher.oracle.max_trials = max_trials  # again: a resumed search reloads the limit a deadline lowered
+    callbacks: list[keras.callbacks.Callback] = [keras.callbacks.TensorBoard(str(directory / "logs"))]
+    if max_minutes is not None:
+        callbacks.append(SearchDeadline(searcher.oracle, time.monotonic() + 60 * max_minutes))
+    searcher.search(callbacks=callbacks, verbose=0)
+
+    trials = searcher.oracle.get_best_trials(top)
+    if not trials:
+        raise RuntimeError("no trial finished: give the search more time")
+    best_config = hypermodel.config(trials[0].hyperparameters)
+    with warnings.catch_warnings():  # the checkpoint's optimizer slots are not needed to evaluate
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        best_model = searcher.get_best_models(1)[0]
+    _, test_accuracy = best_model.evaluate(make_datasets(arrays, 1_000, seed).test, verbose=0)
+    best_model.save(directory / "best.keras")
+    write_json(directory / "best.json", {"lab": "custom", **best_config.to_dict()})
+    rows = [
+        {
+            "trial": trial.trial_id,
+            "config": describe(hypermodel.config(trial.hyperparameters)),
+            "val_accuracy": float(trial.score),
+            "seconds": float(trial.metrics.get_last_value("seconds")),
+        }
+        for trial in trials
+    ]
+    finished = [trial for trial in searcher.oracle.trials.values() if trial.status == "COMPLETED"]
+    return SearchResult(rows, best_config, best_model, float(test_accuracy), len(finished))
+
+
+def describe(config: LabConfig) -> str:
+    """A trial's hyperparameters on one line."""
+    model, train = config.model, config.train
+    return (
+        f"{len(model.widths)}x{model.widths[0]} {model.activation} {model.kernel_init}"
+        f" dropout {model.dropout_rate:.1f}{' bn' if model.batch_norm else ''}"
+        f" {train.optimizer} {train.learning_rate:.2g} batch {train.batch_size}"
+    )
