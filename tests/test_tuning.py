@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from cli import cli
 from tfmlp._tf import keras
@@ -41,6 +42,10 @@ def test_a_tiny_search_saves_a_replayable_best(tiny_mnist: MnistArrays, tmp_path
     images = tiny_mnist.validation.images[:50]
     np.testing.assert_array_equal(reloaded.predict(images, verbose=0).argmax(1), result.best_model.predict(images, verbose=0).argmax(1))
     assert LabConfig.load(tmp_path / "best.json") == result.best_config
+
+    trial_logs = EventAccumulator(str(tmp_path / "logs" / "0" / "execution0"))
+    trial_logs.Reload()
+    assert "_hparams_/session_start_info" in trial_logs.Tags()["tensors"]
 
 
 def test_a_search_resumes_where_it_stopped(tiny_mnist: MnistArrays, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
