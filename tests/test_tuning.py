@@ -14,7 +14,7 @@ from cli import cli
 from tfmlp._tf import keras
 from tfmlp.config import LabConfig
 from tfmlp.data import MnistArrays, Split
-from tfmlp.tuning import search
+from tfmlp.tuning import SearchSpace, load_space, search
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +82,27 @@ def test_the_best_config_replays_as_a_lab(tiny_mnist: MnistArrays, tmp_path: Pat
     assert replayed.train == result.best_config.train
 
 
+def test_a_search_space_file_changes_only_the_fields_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "space.json"
+    path.write_text('{"depth": [2, 3], "optimizers": ["adam"]}')
+    space = load_space(str(path))
+    assert space.depth == (2, 3) and space.optimizers == ("adam",)
+    assert space.width == SearchSpace().width
+    assert load_space("course").optimizers == ("adam",)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "is not valid JSON"), ('{"model": {}, "optimizer": "adam"}', "has keys no lab configuration has: optimizer"),
-     ('{"model": {"depth": 3}}', "does not describe a lab configuration")],
+    [
+        ('{"dept": [2, 3]}', "{path} has keys no search space has: dept"),
+        ('{"depth": [3, 2]}', "the search space's depth must be [low, high], got [3, 2]"),
+        ('{"depth": 3}', "{path}: every field of a search space is a non-empty list"),
+    ],
 )
-def test_a_bad_config_file_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
-    config = tmp_path / "config.json"
-    config.write_text(content)
-    result = CliRunner().invoke(cli, ["lab", "custom", "--config", str(config)])
-    assert result.exit_code == 2 and result.output.startswith("Error: ") and message in result.output
-    assert result.output.strip().count("\n") == 0
+def test_a_bad_search_space_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "space.json"
+    path.write_text(content)
+    result = CliRunner().invoke(cli, ["tune", "--space", str(path), "--logdir", str(tmp_path / "search")])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: " + message.format(path=path)
+    assert not (tmp_path / "search").exists()

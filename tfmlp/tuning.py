@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import keras_tuner
+from tfmlp._tf import keras  # first: keras_tuner imports TensorFlow, which must start quietly
 
-from tfmlp._tf import keras
-from tfmlp.config import LabConfig, ModelConfig, TrainConfig
+import keras_tuner  # noqa: E402  (after the quiet import above)
+from tfmlp.config import LabConfig, ModelConfig, TrainConfig, read_json_object
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp_from_config
 from tfmlp.runs import write_json
@@ -30,6 +30,9 @@ TUNERS = {
     "hyperband": keras_tuner.Hyperband,
 }
 OBJECTIVE = "val_accuracy"
+# keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
+# 30-minute search on a laptop lasts. After these few, the Gaussian process chooses.
+BAYESIAN_RANDOM_TRIALS = 6
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,12 @@ class SearchSpace:
     optimizers: tuple[str, ...] = ("adam", "rmsprop", "momentum")
     learning_rate: tuple[float, float] = (1e-4, 1e-2)
     batch_sizes: tuple[int, ...] = (32, 64, 100, 128, 256)
+
+    def __post_init__(self) -> None:
+        for name in ("depth", "width", "dropout_rate", "learning_rate"):
+            bounds = getattr(self, name)
+            if len(bounds) != 2 or bounds[0] > bounds[1]:
+                raise ValueError(f"the search space's {name} must be [low, high], got {list(bounds)}")
 
     def draw(self, hp: keras_tuner.HyperParameters, epochs: int, seed: int) -> LabConfig:
         """One configuration, its values drawn through keras-tuner's `hp`."""
@@ -65,6 +74,42 @@ class SearchSpace:
             seed=seed,
         )
         return LabConfig(model=model, train=train)
+
+    @classmethod
+    def load(cls, path: str | Path) -> SearchSpace:
+        """A space from a JSON file naming the fields to change, e.g. `{"depth": [2, 3], "optimizers": ["adam"]}`.
+
+        Raises:
+            ValueError: the file is unreadable, not JSON, or names a field no space has.
+        """
+        fields = {field.name for field in dataclasses.fields(cls)}
+        data = read_json_object(path, allowed_keys=fields, what="search space")
+        if not all(isinstance(value, list) and value for value in data.values()):
+            raise ValueError(f"{path}: every field of a search space is a non-empty list")
+        return cls(**{name: tuple(value) for name, value in data.items()})
+
+
+# The course's lessons as a search space: ReLU-like activations, Xavier or He, Adam, dropout, and
+# the widths and depths of lab 10. Every trial here is a sensible network, so a short search spends
+# its minutes comparing good candidates instead of discovering that tanh with SGD is slow.
+SPACES = {
+    "default": SearchSpace(),
+    "course": SearchSpace(
+        depth=(2, 4),
+        width=(256, 1024),
+        activations=("relu", "elu", "leaky_relu"),
+        initializers=("xavier", "he"),
+        dropout_rate=(0.1, 0.5),
+        optimizers=("adam",),
+        learning_rate=(3e-4, 3e-3),
+        batch_sizes=(100, 128, 256),
+    ),
+}
+
+
+def load_space(name_or_path: str) -> SearchSpace:
+    """A space by name (`SPACES`: "default", "course") or from a JSON file (see `SearchSpace.load`)."""
+    return SPACES[name_or_path] if name_or_path in SPACES else SearchSpace.load(name_or_path)
 
 
 class MlpHyperModel(keras_tuner.HyperModel):
@@ -167,6 +212,8 @@ def search(
         raise ValueError(f"unknown tuner {tuner!r}; valid: {', '.join(TUNERS)}")
     hypermodel = MlpHyperModel(space, arrays, epochs, seed)
     settings: dict[str, Any] = {"max_epochs": epochs} if tuner == "hyperband" else {"max_trials": max_trials}
+    if tuner == "bayesian":
+        settings["num_initial_points"] = BAYESIAN_RANDOM_TRIALS
     searcher = TUNERS[tuner](
         hypermodel,
         objective=OBJECTIVE,
@@ -181,7 +228,9 @@ def search(
     callbacks: list[keras.callbacks.Callback] = [keras.callbacks.TensorBoard(str(directory / "logs"))]
     if max_minutes is not None:
         callbacks.append(SearchDeadline(searcher.oracle, time.monotonic() + 60 * max_minutes))
-    searcher.search(callbacks=callbacks, verbose=0)
+    with warnings.catch_warnings():  # the Bayesian tuner's Gaussian process fits noisily on few trials
+        warnings.filterwarnings("ignore", message="The optimal value found for dimension")
+        searcher.search(callbacks=callbacks, verbose=0)
 
     trials = searcher.oracle.get_best_trials(top)
     if not trials:
