@@ -6,6 +6,7 @@ imported only by commands that train, so `--help` and `list` answer at once.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,21 @@ class _UserError(click.ClickException):
     exit_code = 2
 
 
+class _RunFailed(click.ClickException):
+    """The run started but could not finish (training diverged); its folder says so."""
+
+    exit_code = 1
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 class _OneLineErrors(click.Group):
     """Reports every bad input as one `Error: ...` line with exit code 2, never a usage dump or traceback."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends a run as Ctrl-C does: saved, resumable
         try:
             result = super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as error:
@@ -33,8 +45,8 @@ class _OneLineErrors(click.Group):
         except click.ClickException as error:
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            click.echo("Interrupted.", err=True)
+        except (click.exceptions.Abort, KeyboardInterrupt) as error:  # click turns Ctrl-C into Abort
+            click.echo(str(error.__cause__ or error) or "Interrupted.", err=True)
             sys.exit(130)
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -78,6 +90,14 @@ def list_labs() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Replay a saved configuration (a run's config.json, a search's best.json) instead of the lab's.",
 )
+@click.option("--deterministic", is_flag=True, default=None, help="Deterministic ops: two runs give bit-identical weights (slower).")
+@click.option(
+    "--resume",
+    is_flag=False,
+    flag_value="",
+    metavar="[RUN_DIR]",
+    help="Continue an interrupted run: RUN_DIR, or this lab's newest unfinished run.",
+)
 def run_lab(
     lab_id: str,
     epochs: int | None,
@@ -88,27 +108,43 @@ def run_lab(
     data_dir: Path | None,
     tfds_dir: Path | None,
     config_file: Path | None,
+    deterministic: bool | None,
+    resume: str | None,
 ) -> None:
     """Run one lab step by its id: `lab 10-4` (the ids: `list`)."""
     from tfmlp.config import LabConfig
+    from tfmlp.runs import DEFAULT_RUNS_ROOT, resumable_run
 
+    overrides = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed}
     try:
         lab = labs.get_lab(lab_id)
-        base = LabConfig.load(config_file) if config_file else lab.config
-        config = base.with_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
-    except (labs.UnknownLabError, ValueError) as error:
+        if resume is None:
+            base = LabConfig.load(config_file) if config_file else lab.config
+            config, run = base.with_training(**overrides, deterministic=deterministic), None
+        else:
+            lab.require_resumable()
+            given = [f"--{name.replace('_', '-')}" for name, value in {**overrides, "config": config_file, "deterministic": deterministic}.items() if value]
+            if given:
+                raise ValueError(f"--resume continues the run with its own configuration; leave out {', '.join(given)}")
+            run = resumable_run(logdir or DEFAULT_RUNS_ROOT, lab.id, Path(resume) if resume else None)
+            config = LabConfig.load(run.config)
+        lab.check(config)
+    except (labs.UnknownLabError, ValueError) as error:  # ConfigError is a ValueError
         raise click.UsageError(str(error)) from None
     click.echo(lab.heading)
 
     from tfmlp.data import MnistDataError
     from tfmlp.runner import RunOptions
+    from tfmlp.training import TrainingDiverged
 
     given = {"runs_root": logdir, "mnist_dir": data_dir, "tfds_dir": tfds_dir}
     options = RunOptions(**{name: value for name, value in given.items() if value is not None})
     try:
-        lab.run(config, options)
+        lab.run(config, options, run)
     except MnistDataError as error:
         raise _UserError(str(error)) from None
+    except TrainingDiverged as error:
+        raise _RunFailed(f"{error}; the run is marked diverged in its metrics.json") from None
     except OSError as error:
         raise _UserError(f"cannot write the run: {error}") from None
 
@@ -122,13 +158,25 @@ def run_lab(
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/search"), show_default=True,
               help="The search's folder; rerun with the same one to resume.")
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming a search in --logdir.")
-def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool) -> None:
+@click.option("--space", default="default", show_default=True,
+              help='"default", "course" (ReLU family, Xavier/He, Adam, dropout) or a JSON file of fields to change, '
+                   'e.g. {"depth": [2, 3], "optimizers": ["adam"]}.')
+def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool, space: str) -> None:
     """Search MLP hyperparameters with keras-tuner on the validation split, then test the best once."""
-    from tfmlp.data import read_mnist
-    from tfmlp.tuning import search
+    from tfmlp.tuning import load_space, search
 
+    try:
+        search_space = load_space(space)
+    except (TypeError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    from tfmlp.data import MnistDataError, read_mnist
+
+    try:
+        arrays = read_mnist()
+    except MnistDataError as error:
+        raise _UserError(str(error)) from None
     result = search(
-        read_mnist(), logdir, tuner=tuner, max_trials=max_trials, epochs=epochs, max_minutes=max_minutes, seed=seed, fresh=fresh
+        arrays, logdir, tuner=tuner, max_trials=max_trials, epochs=epochs, max_minutes=max_minutes, seed=seed, fresh=fresh, space=search_space
     )
     click.echo(f"\n{result.trials_run} trials finished. Top trials (validation accuracy; the test set was not used):")
     click.echo(f"{'trial':>5}  {'val acc':>7}  {'seconds':>7}  hyperparameters")
@@ -157,9 +205,43 @@ def list_runs(logdir: Path, lab_id: str | None) -> None:
     width = max(len(run.lab) for run in runs)
     click.echo(f"{'lab':<{width}}  {'started':<19}  {'accuracy':>8}  {'seconds':>7}  hyperparameters")
     for run in runs:
-        accuracy = f"{run.test_accuracy:.4f}" if run.test_accuracy is not None else ("-" if run.finished else "unfinished")
+        accuracy = f"{run.test_accuracy:.4f}" if run.test_accuracy is not None else ("-" if run.status == "finished" else run.status)
         seconds = f"{run.train_seconds:.1f}" if run.train_seconds is not None else "-"
         click.echo(f"{run.lab:<{width}}  {run.started:<19}  {accuracy:>8}  {seconds:>7}  {run.hyperparameters}")
+
+
+@cli.command("predict")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def predict(run_dir: Path, images: tuple[Path, ...]) -> None:
+    """Read the digit in each image (PNG, JPEG; any size, dark or light paper) with a run's model."""
+    from tfmlp.inference import load_run_model, predict_digits
+
+    try:
+        predictions = predict_digits(load_run_model(run_dir), list(images))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    for prediction in predictions:
+        click.echo(f"{prediction.path}: {prediction.digit} ({prediction.probability:.1%})")
+
+
+@cli.command("evaluate")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def evaluate(run_dir: Path) -> None:
+    """Test a finished run's saved model again; exit 1 if the accuracy differs from its metrics.json."""
+    from tfmlp.data import MnistDataError, read_mnist
+    from tfmlp.inference import evaluate_run
+
+    try:
+        evaluation = evaluate_run(run_dir, read_mnist())
+    except MnistDataError as error:
+        raise _UserError(str(error)) from None
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    verdict = "matches" if evaluation.matches else "DIFFERS from"
+    click.echo(f"Test accuracy {evaluation.test_accuracy:.4f} {verdict} the recorded {evaluation.recorded_accuracy:.4f}")
+    if not evaluation.matches:
+        raise _RunFailed(f"the saved model of {run_dir} no longer gives its recorded accuracy")
 
 
 @cli.command("tensorboard")

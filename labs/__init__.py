@@ -63,14 +63,36 @@ class Lab:
         """The step's uncompiled Keras model, from its own config unless another is given."""
         return self.module.build_model((config or self.config).model)
 
-    def run(self, config: LabConfig | None = None, options: Any = None) -> Any:
-        """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run."""
+    @property
+    def resumable(self) -> bool:
+        """Whether an interrupted run continues with `--resume`: true of the steps that train one model."""
+        return not hasattr(self.module, "run")
+
+    def require_resumable(self) -> None:
+        """Raises ValueError, saying why, if this step cannot be resumed."""
+        if not self.resumable:
+            raise ValueError(f"{self.id} cannot be resumed: only the steps that train one model can")
+
+    def check(self, config: LabConfig) -> None:
+        """Raises `tfmlp.config.ConfigError` if this step's factory or optimizer refuses a value of `config`."""
+        if self.resumable:  # the steps with their own `run` check their configs as they build them
+            from tfmlp.runner import check_config
+
+            check_config(config, self.module.build_model)
+
+    def run(self, config: LabConfig | None = None, options: Any = None, resume: Any = None) -> Any:
+        """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run.
+
+        `resume` (a `tfmlp.runs.RunDir`) continues an interrupted run of a resumable step.
+        """
         from tfmlp.runner import RunOptions, run_lab
 
         config, options = config or self.config, options or RunOptions()
-        if hasattr(self.module, "run"):
+        if resume:
+            self.require_resumable()
+        if not self.resumable:
             return self.module.run(config, options)
-        return run_lab(self.id, config, self.module.build_model, options)
+        return run_lab(self.id, config, self.module.build_model, options, resume)
 
 
 def _lab_id(module_name: str) -> str | None:

@@ -60,6 +60,61 @@ def test_bad_input_is_one_line_and_exit_code_2(args: list[str], message: str) ->
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not valid JSON (Expecting property name enclosed in double quotes at line 1)"),
+        ('{"model": {"widths": [64]}, "optimiser": "adam"}', "has keys no lab configuration has: optimiser"),
+        ('{"model": {"width": [64]}}', "does not describe a lab configuration: ModelConfig.__init__() got an unexpected keyword argument 'width'"),
+        ('{"model": {"dropout_rate": 1.0}}', "dropout_rate must be in [0, 1), got 1.0"),
+        ('{"model": {"dropout_rate": -0.1}}', "dropout_rate must be in [0, 1), got -0.1"),
+        ('{"model": {"activation": "swishy"}}', "Could not interpret activation function identifier: swishy"),
+        ('{"train": {"optimizer": "adamw"}}', "unknown optimizer 'adamw'"),
+        ('{"train": {"epochs": 0}}', "epochs must be at least 1, got 0"),
+    ],
+)
+def test_a_bad_config_file_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(content)
+    result = invoke("lab", "custom", "--config", str(config), "--logdir", str(tmp_path / "runs"))
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+    assert not (tmp_path / "runs").exists(), "a refused configuration must leave no run behind"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lab", "10-4", "--resume", "--epochs", "3"], "--resume continues the run with its own configuration; leave out --epochs"),
+        (["lab", "10-6", "--resume"], "10-6 cannot be resumed: only the steps that train one model can"),
+        (["lab", "10-4", "--resume", "--logdir", "/no/such/runs"], "no unfinished run of 10-4 under /no/such/runs to resume"),
+        (["lab", "10-4", "--resume", "/"], "/ is not a run folder (it has no config.json)"),
+        (["predict", "/"], "Missing argument 'IMAGES...'"),
+        (["predict", "/", "/no/such.png"], "File '/no/such.png' does not exist"),
+        (["predict", "/", __file__], "/ has no model.keras: give the folder of a finished lab run"),
+        (["evaluate", "/"], "/ has no model.keras"),
+        (["tune", "--tuner", "grid"], "'grid' is not one of 'random', 'bayesian', 'hyperband'"),
+        (["tune", "--space", "/no/such.json"], "cannot read /no/such.json: No such file or directory"),
+    ],
+)
+def test_bad_resume_predict_and_tune_input_is_one_line_and_exit_code_2(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+
+
+def test_an_empty_data_folder_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    empty = tmp_path / "MNIST_data"
+    empty.mkdir()
+    result = invoke("lab", "10-1", "--data-dir", str(empty), "--tfds-dir", str(tmp_path / "tfds"), "--logdir", str(tmp_path / "runs"))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith(f"Error: {empty}")
+    assert "train-images-idx3-ubyte.gz" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_corrupted_data_folder_is_one_line_and_exit_code_2(mnist_copy: Path, tmp_path: Path) -> None:
     damaged = mnist_copy / "train-labels-idx1-ubyte.gz"
     damaged.write_bytes(damaged.read_bytes()[:-100])

@@ -111,6 +111,6 @@ def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden
     test_accuracy = network.count_correct(arrays.test.images, arrays.test.labels) / len(arrays.test)
     print("Learning Finished!")
     print(f"Accuracy: {test_accuracy:.4f}")
-    metrics = {"lab": lab_id, "test_accuracy": test_accuracy, "correct_of_1000": counts, "train_seconds": seconds, "steps": steps}
+    metrics = {"lab": lab_id, "status": "finished", "test_accuracy": test_accuracy, "correct_of_1000": counts, "train_seconds": seconds, "steps": steps}
     write_json(run.metrics, metrics)
     return metrics

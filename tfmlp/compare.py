@@ -17,7 +17,7 @@ from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import layer_gradient_norms
 from tfmlp.plots import plot_curves
-from tfmlp.runner import RunOptions, start_run
+from tfmlp.runner import RunOptions, diverged_runs_recorded, start_run
 from tfmlp.runs import RunDir, write_json
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import TrainResult, fit_and_evaluate, place
@@ -133,31 +133,32 @@ def compare_variants(
     print(f"Training on {placement.description}")
     probe = probe_batch(arrays.validation)
     results = []
-    for variant in variants:
-        print(f"--- {variant.name}")
-        initial_norms: dict[str, float] = {}
+    with diverged_runs_recorded(run, {"experiment": experiment_id}):
+        for variant in variants:
+            print(f"--- {variant.name}")
+            initial_norms: dict[str, float] = {}
 
-        def build_and_probe(variant: Variant = variant, norms: dict[str, float] = initial_norms) -> keras.Model:
-            model = variant.build_model()
-            norms.update(layer_gradient_norms(model, *probe))
-            return model
+            def build_and_probe(variant: Variant = variant, norms: dict[str, float] = initial_norms) -> keras.Model:
+                model = variant.build_model()
+                norms.update(layer_gradient_norms(model, *probe))
+                return model
 
-        result = fit_and_evaluate(
-            build_and_probe,
-            make_datasets(arrays, variant.train.batch_size, variant.train.seed),
-            variant.train,
-            placement=placement,
-            callbacks=lab_callbacks(run.logs / variant.name, *probe, samples_per_epoch=len(arrays.train)),
-        )
-        log_finished_run(
-            run.logs / variant.name,
-            f"{experiment_id}/{run.path.name}/{variant.name}",
-            {"experiment": experiment_id, "variant": variant.name, **variant.config()},
-            result.model,
-            arrays.test,
-            result.final_metrics(),
-        )
-        results.append(VariantResult(variant.name, result, initial_norms))
+            result = fit_and_evaluate(
+                build_and_probe,
+                make_datasets(arrays, variant.train.batch_size, variant.train.seed),
+                variant.train,
+                placement=placement,
+                callbacks=lab_callbacks(run.logs / variant.name, *probe, samples_per_epoch=len(arrays.train)),
+            )
+            log_finished_run(
+                run.logs / variant.name,
+                f"{experiment_id}/{run.path.name}/{variant.name}",
+                {"experiment": experiment_id, "variant": variant.name, **variant.config()},
+                result.model,
+                arrays.test,
+                result.final_metrics(),
+            )
+            results.append(VariantResult(variant.name, result, initial_norms))
     comparison = Comparison(run, results, arrays)
     print_comparison(comparison)
     if extra:
@@ -168,7 +169,7 @@ def compare_variants(
         picture = plot_curves({v.name: v.result.history for v in results}, metric, run.file(f"{metric}.png"), title or experiment_id)
         print(f"Plot saved as {picture}")
     write_json(
-        run.metrics, {"experiment": experiment_id, "variants": [v.summary() for v in results], **comparison.extra}
+        run.metrics, {"experiment": experiment_id, "status": "finished", "variants": [v.summary() for v in results], **comparison.extra}
     )
     return comparison
 

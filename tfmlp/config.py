@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 
+class ConfigError(ValueError):
+    """A configuration names a value no model or training accepts; the message says which."""
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """What `tfmlp.models.mlp` builds: hidden widths, then how each layer is made.
@@ -42,6 +46,7 @@ class TrainConfig:
     learning_rate: float = 0.001
     optimizer: str = "adam"
     seed: int = 777
+    deterministic: bool = False  # tf.config.experimental.enable_op_determinism: bit-identical reruns, slower
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -75,15 +80,7 @@ class LabConfig:
         Raises:
             ValueError: the file is missing, is not JSON, or holds keys no configuration has.
         """
-        try:
-            data = json.loads(Path(path).read_text())
-        except OSError as error:
-            raise ValueError(f"cannot read {path}: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno})") from None
-        unknown = sorted(set(data) - {"lab", "model", "train"}) if isinstance(data, dict) else ["(not an object)"]
-        if unknown:
-            raise ValueError(f"{path} has keys no lab configuration has: {', '.join(unknown)}")
+        data = read_json_object(path, allowed_keys={"lab", "model", "train"}, what="lab configuration")
         try:
             return cls.from_dict(data)
         except TypeError as error:
@@ -93,3 +90,18 @@ class LabConfig:
         """A copy whose training fields are replaced, skipping overrides that are None (options not given)."""
         given = {name: value for name, value in overrides.items() if value is not None}
         return dataclasses.replace(self, train=dataclasses.replace(self.train, **given))
+
+
+def read_json_object(path: str | Path, allowed_keys: set[str], what: str) -> dict[str, Any]:
+    """A JSON object from a user's file, refused in plain words (ValueError) when the file is missing,
+    is not JSON, is not an object or has keys outside `allowed_keys` (a typo must not be ignored)."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno})") from None
+    unknown = sorted(set(data) - allowed_keys) if isinstance(data, dict) else ["(not an object)"]
+    if unknown:
+        raise ValueError(f"{path} has keys no {what} has: {', '.join(unknown)}")
+    return data

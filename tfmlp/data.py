@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +62,42 @@ class MnistArrays:
 
 @dataclass(frozen=True)
 class MnistDatasets:
-    """Ready `tf.data` pipelines: `train` reshuffles every epoch; all three are batched and prefetched."""
+    """Ready `tf.data` pipelines: `train` reshuffles every epoch; all three are batched and prefetched.
+
+    `epochs(first, stop)` is the same training data as one stream of several epochs whose orders
+    depend on the seed and the epoch number alone: a run resumed at epoch 5 sees exactly the batches
+    an uninterrupted run saw from epoch 5 on. `fit_and_evaluate` trains on it; `train` is for your
+    own `model.fit(data.train, epochs=...)` or loop.
+    """
 
     train: tf.data.Dataset
     validation: tf.data.Dataset
     test: tf.data.Dataset
     train_size: int
+    batch_size: int
+    seed: int
+    train_split: Split = field(repr=False)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one training epoch (the last one may be smaller)."""
+        return math.ceil(self.train_size / self.batch_size)
+
+    def epochs(self, first: int, stop: int) -> tf.data.Dataset:
+        """The training batches of epochs `first` ... `stop - 1`, one after the other.
+
+        Epoch `e` is shuffled by `stateless_shuffle` keyed on `(seed, e)`; no state carries over from
+        one epoch to the next. Pass `steps_per_epoch=data.steps_per_epoch` to `fit`.
+        """
+        images, labels = tf.constant(self.train_split.images), tf.constant(self.train_split.labels)
+        indices, batch_size, seed = tf.range(self.train_size), self.batch_size, self.seed
+
+        def one_epoch(epoch: tf.Tensor) -> tf.data.Dataset:
+            order = tf.random.experimental.stateless_shuffle(indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+            batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+            return batches.map(lambda batch: (tf.gather(images, batch), tf.gather(labels, batch)))
+
+        return tf.data.Dataset.range(first, stop).flat_map(one_epoch).prefetch(tf.data.AUTOTUNE)
 
 
 def read_mnist(mnist_dir: str | Path = DEFAULT_MNIST_DIR, tfds_dir: str | Path | None = None) -> MnistArrays:
@@ -125,6 +156,9 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
         validation=pipeline(arrays.validation, shuffle=False),
         test=pipeline(arrays.test, shuffle=False),
         train_size=len(arrays.train),
+        batch_size=batch_size,
+        seed=seed,
+        train_split=arrays.train,
     )
 
 

@@ -6,8 +6,10 @@ label and prediction) and writes the run directory described in `tfmlp.runs`.
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +18,12 @@ import numpy as np
 
 from tfmlp._tf import keras
 from tfmlp.callbacks import lab_callbacks
-from tfmlp.config import LabConfig, ModelConfig
+from tfmlp.checkpoint import saved_epochs
+from tfmlp.config import ConfigError, LabConfig, ModelConfig
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir, write_json
 from tfmlp.summaries import log_finished_run
-from tfmlp.training import TrainResult, fit_and_evaluate, place
+from tfmlp.training import TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
 
 
 @dataclass(frozen=True)
@@ -32,25 +35,84 @@ class RunOptions:
     tfds_dir: Path | None = None
 
 
+def check_config(config: LabConfig, build_model: Callable[[ModelConfig], keras.Model]) -> None:
+    """Build and compile `config` once, so that a bad value is refused before a run's folder exists.
+
+    Raises:
+        ConfigError: the factory or the optimizer refuses a value; the message names it.
+    """
+    try:
+        compile_model(build_model(config.model), config.train)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; the message says what was kept and how to continue."""
+
+
 def run_lab(
     lab_id: str,
     config: LabConfig,
     build_model: Callable[[ModelConfig], keras.Model],
     options: RunOptions = RunOptions(),
+    resume: RunDir | None = None,
 ) -> TrainResult:
     """Train and test one lab step, print the original lab's output and save the run.
+
+    Every completed epoch is checkpointed in the run's folder; an interrupted run continues with
+    `resume` and ends as it would have without the interruption (bit for bit with
+    `config.train.deterministic`).
 
     Args:
         lab_id: the step, e.g. "10-4"; names the run's folder.
         config: the step's hyperparameters (after any command-line overrides).
         build_model: the step's factory, called with `config.model`.
         options: data and output folders.
+        resume: an interrupted run of this step to continue (its `config.json` must be `config`).
 
     Returns:
         The training result (also written to the run's `metrics.json`).
+
+    Raises:
+        ConfigError: `config` holds a value the factory or the optimizer refuses.
+        RunInterrupted: Ctrl-C (or SIGTERM, under `cli.py`); the run's folder keeps the last epoch.
+        TrainingDiverged: the loss became NaN; `metrics.json` says so.
     """
+    check_config(config, build_model)
     saved_config = {"lab": lab_id, **config.to_dict()}
-    arrays, run = start_run(lab_id, saved_config, options)
+    arrays, run = start_run(lab_id, saved_config, options, resume)
+    try:
+        with diverged_runs_recorded(run, {"lab": lab_id}):
+            result = _train_and_report(lab_id, config, build_model, arrays, run, saved_config)
+    except KeyboardInterrupt:
+        done = saved_epochs(run.checkpoint)
+        raise RunInterrupted(
+            f"Interrupted after {done} of {config.train.epochs} epochs; the run is kept in {run.path}."
+            f" Continue it with: python cli.py lab {lab_id} --resume {run.path}"
+        ) from None
+    shutil.rmtree(run.checkpoint, ignore_errors=True)  # metrics.json is written: the run is complete
+    return result
+
+
+@contextlib.contextmanager
+def diverged_runs_recorded(run: RunDir, identity: dict[str, str]) -> Iterator[None]:
+    """Marks the run as diverged in its `metrics.json` (then re-raises) if training diverges inside."""
+    try:
+        yield
+    except TrainingDiverged as error:
+        write_json(run.metrics, {**identity, "status": "diverged", "error": str(error), "epoch": error.epoch})
+        raise
+
+
+def _train_and_report(
+    lab_id: str,
+    config: LabConfig,
+    build_model: Callable[[ModelConfig], keras.Model],
+    arrays: MnistArrays,
+    run: RunDir,
+    saved_config: dict[str, Any],
+) -> TrainResult:
     placement = place()
     print(f"Training on {placement.description}")
     result = fit_and_evaluate(
@@ -59,22 +121,28 @@ def run_lab(
         config.train,
         placement=placement,
         callbacks=lab_callbacks(run.logs, *probe_batch(arrays.validation), samples_per_epoch=len(arrays.train)),
+        checkpoint_dir=run.checkpoint,
     )
     print("Learning Finished!")
     print(f"Accuracy: {result.test_accuracy:.4f}")
     result.model.save(run.model)
     log_finished_run(run.logs, f"{lab_id}/{run.path.name}", saved_config, result.model, arrays.test, result.final_metrics())
     _get_one_and_predict(result.model, arrays.test, random.Random(config.train.seed), run)
-    write_json(run.metrics, {"lab": lab_id, **result.metrics()})
+    write_json(run.metrics, {"lab": lab_id, "status": "finished", **result.metrics()})
     return result
 
 
-def start_run(run_id: str, saved_config: dict[str, Any], options: RunOptions) -> tuple[MnistArrays, RunDir]:
-    """Read MNIST, then create the run's folder with its `config.json` and say where it is.
+def start_run(
+    run_id: str, saved_config: dict[str, Any], options: RunOptions, resume: RunDir | None = None
+) -> tuple[MnistArrays, RunDir]:
+    """Read MNIST, then create the run's folder with its `config.json` (or reopen `resume`) and say where it is.
 
     The data comes first, so that a missing or corrupted data folder leaves no empty run behind.
     """
     arrays = read_mnist(options.mnist_dir, options.tfds_dir)
+    if resume:
+        print(f"Resuming {resume.path} after epoch {saved_epochs(resume.checkpoint)}")
+        return arrays, resume
     run = create_run_dir(run_id, options.runs_root)
     write_json(run.config, saved_config)
     print(f"Run directory: {run.path}")

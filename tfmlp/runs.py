@@ -1,9 +1,11 @@
 """The run directory: one folder per run, `runs/<lab>/<timestamp>/`, holding everything the run wrote.
 
     config.json    the hyperparameters, to replay the run
-    metrics.json   the figures; written last, atomically, so its presence means the run finished
+    metrics.json   the figures, or why the run failed; written last, atomically, so its presence
+                   means the run ended ("status": "finished" or "diverged")
     logs/          TensorBoard event files (`tensorboard --logdir runs`)
     model.keras    the trained model
+    checkpoint/    the last completed epoch while the run is going or interrupted (`lab --resume`)
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class RunDir:
     @property
     def model(self) -> Path:
         return self.path / "model.keras"
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.path / "checkpoint"
 
     def file(self, name: str) -> Path:
         """Any other file the run keeps, e.g. a figure."""
@@ -83,13 +89,34 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(handle.name, path)
 
 
+def resumable_run(root: str | Path, lab_id: str, path: Path | None = None) -> RunDir:
+    """The interrupted run of `lab_id` to continue: `path`, or the newest unfinished one under `root`.
+
+    Raises:
+        ValueError: `path` is not an unfinished run of `lab_id`, or there is no unfinished run.
+    """
+    if path is None:
+        unfinished = [run for run in list_runs(root, lab_id) if run.status == "unfinished"]
+        if not unfinished:
+            raise ValueError(f"no unfinished run of {lab_id} under {root} to resume")
+        path = unfinished[0].path
+    run = RunDir(path)
+    if not run.config.is_file():
+        raise ValueError(f"{path} is not a run folder (it has no config.json)")
+    if json.loads(run.config.read_text()).get("lab") != lab_id:
+        raise ValueError(f"{path} is not a run of {lab_id}")
+    if run.metrics.is_file():
+        raise ValueError(f"{path} has already ended ({_status(json.loads(run.metrics.read_text()))}); nothing to resume")
+    return run
+
+
 @dataclass(frozen=True)
 class RunSummary:
     """One past run, as `cli.py runs` lists it."""
 
     lab: str
     path: Path
-    finished: bool
+    status: str  # "finished", "diverged", or "unfinished" (interrupted or still going)
     test_accuracy: float | None
     train_seconds: float | None
     hyperparameters: str
@@ -104,7 +131,7 @@ class RunSummary:
 def list_runs(root: str | Path = DEFAULT_RUNS_ROOT, lab_id: str | None = None) -> list[RunSummary]:
     """The runs under `root`, newest first, optionally of one lab only.
 
-    A run without `metrics.json` is listed as unfinished (interrupted, failed, or still going).
+    A run without `metrics.json` is listed as unfinished (interrupted, or still going).
     """
     folders = (Path(root) / lab_id).glob("*") if lab_id else Path(root).glob("*/*")
     runs = [RunDir(folder) for folder in folders if (folder / "config.json").is_file()]
@@ -121,7 +148,7 @@ def _summarize(run: RunDir) -> RunSummary:
         return RunSummary(
             lab=config["experiment"],
             path=run.path,
-            finished=bool(metrics),
+            status=_status(metrics),
             test_accuracy=max((variant["test_accuracy"] for variant in variants), default=None),
             train_seconds=sum(variant["train_seconds"] for variant in variants) if variants else None,
             hyperparameters="variants: " + ", ".join(config["variants"]),
@@ -142,8 +169,12 @@ def _summarize(run: RunDir) -> RunSummary:
     return RunSummary(
         lab=config["lab"],
         path=run.path,
-        finished=bool(metrics),
+        status=_status(metrics),
         test_accuracy=metrics.get("test_accuracy"),
         train_seconds=metrics.get("train_seconds"),
         hyperparameters=", ".join(part for part in described if part),
     )
+
+
+def _status(metrics: dict[str, Any]) -> str:
+    return metrics.get("status", "finished") if metrics else "unfinished"  # runs before "status" existed finished

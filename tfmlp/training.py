@@ -7,13 +7,16 @@ The same call runs on a laptop's CPU, one GPU, several GPUs (`MirroredStrategy`)
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tfmlp._tf import keras, tf
+from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistDatasets
 
@@ -27,6 +30,29 @@ OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
     "adamax": lambda learning_rate: keras.optimizers.Adamax(learning_rate),
     "nadam": lambda learning_rate: keras.optimizers.Nadam(learning_rate),
 }
+
+
+class TrainingDiverged(ArithmeticError):
+    """The training loss became NaN or infinite; the message names the epoch."""
+
+    def __init__(self, epoch: int, loss: float) -> None:
+        super().__init__(f"training diverged: the loss became {loss} in epoch {epoch} (is the learning rate too large?)")
+        self.epoch = epoch
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops `fit` at the end of the first epoch whose loss is not finite.
+
+    Checking the epoch's mean loss costs nothing per batch, and a NaN never leaves the mean once it
+    entered the weights. Raising (rather than Keras's `TerminateOnNaN`, which stops silently) lets
+    callers tell a diverged run from a finished one; put it before any checkpoint callback, so the
+    diverged epoch is never saved.
+    """
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        loss = float((logs or {}).get("loss", 0.0))
+        if not math.isfinite(loss):
+            raise TrainingDiverged(epoch + 1, loss)
 
 
 @dataclass(frozen=True)
@@ -49,6 +75,7 @@ class TrainResult:
     device: str
     history: dict[str, list[float]]
     model: keras.Model = field(repr=False)
+    resumed_from_epoch: int = 0  # epochs restored from a checkpoint; the seconds count the rest only
 
     def metrics(self) -> dict[str, Any]:
         """The JSON-ready figures: everything but the model."""
@@ -119,6 +146,7 @@ def fit_and_evaluate(
     placement: Placement | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 0,
+    checkpoint_dir: Path | None = None,
 ) -> TrainResult:
     """Build, compile, train and test a model.
 
@@ -128,30 +156,44 @@ def fit_and_evaluate(
     Args:
         build_model: returns a fresh uncompiled model (a factory, so it can run inside the scope).
         data: the pipelines from `tfmlp.data`.
-        config: epochs, batch size (already applied to `data`), optimizer, learning rate, seed.
+        config: epochs, batch size (already applied to `data`), optimizer, learning rate, seed,
+            and whether ops must be deterministic.
         placement: from `place()`; None calls it.
         callbacks: extra Keras callbacks (epoch lines, TensorBoard, ...).
         verbose: Keras's progress output (0 silent, 1 bar, 2 a line per epoch).
+        checkpoint_dir: saves the training state after every epoch; if it already holds one, training
+            continues from it and ends as the uninterrupted run would have. None: no checkpoints.
 
     Returns:
         Test accuracy and loss, training seconds (validation passes included), training samples
         per second, the device line, the per-epoch history and the trained model.
 
+    Raises:
+        TrainingDiverged: the loss became NaN or infinite.
+
     Example:
         >>> result = fit_and_evaluate(lambda: mlp([256, 256]), load_mnist(), TrainConfig(epochs=3))
         >>> result.test_accuracy
     """
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
     placement = placement or place()
     with placement.strategy.scope():
         model = compile_model(build_model(), config)
+        start = restore_checkpoint(model, checkpoint_dir) if checkpoint_dir else Checkpoint()
+    guards: list[keras.callbacks.Callback] = [DivergenceGuard()]
+    if checkpoint_dir:
+        guards.append(EpochCheckpoint(checkpoint_dir, start))
     started = time.perf_counter()
     history = model.fit(
-        data.train,
+        data.epochs(start.epochs_done, config.epochs),
         epochs=config.epochs,
+        initial_epoch=start.epochs_done,
+        steps_per_epoch=data.steps_per_epoch,
         validation_data=data.validation,
-        shuffle=False,  # the pipeline already reshuffles every epoch
-        callbacks=list(callbacks),
+        shuffle=False,  # the stream is already shuffled, epoch by epoch
+        callbacks=[*guards, *callbacks],
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - started
@@ -162,8 +204,12 @@ def fit_and_evaluate(
         test_loss=float(test_loss),
         train_seconds=train_seconds,
         samples_per_second=epochs_run * data.train_size / train_seconds,
-        epochs=epochs_run,
+        epochs=start.epochs_done + epochs_run,
         device=placement.description,
-        history={name: [float(value) for value in values] for name, values in history.history.items()},
+        history={
+            name: start.history.get(name, []) + [float(value) for value in history.history.get(name, [])]
+            for name in {**start.history, **history.history}
+        },
         model=model,
+        resumed_from_epoch=start.epochs_done,
     )

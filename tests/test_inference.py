@@ -1,0 +1,102 @@
+"""A finished run's model reads digits from image files of any size and paper, and re-tests itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from cli import cli
+from tfmlp.data import MnistArrays
+from tfmlp.inference import load_run_model, read_digit
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    runs = tmp_path_factory.mktemp("runs")
+    result = CliRunner().invoke(cli, ["lab", "10-3", "--epochs", "2", "--logdir", str(runs)])
+    assert result.exit_code == 0, result.output
+    (run,) = (runs / "10-3").iterdir()
+    return run
+
+
+def confident_digits(run: Path, mnist: MnistArrays, count: int = 3) -> list[int]:
+    """Test images the model reads right with probability above 0.95: the picture, not the model, is on trial."""
+    logits = load_run_model(run).predict(mnist.test.images[:200], verbose=0)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    right = (probabilities.argmax(axis=1) == mnist.test.labels[:200]) & (probabilities.max(axis=1) > 0.95)
+    return [int(index) for index in np.flatnonzero(right)[:count]]
+
+
+def white_on_black(image: np.ndarray, path: Path) -> Path:
+    """The MNIST image itself, 28x28."""
+    Image.fromarray((image.reshape(28, 28) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+def black_on_white_photo(image: np.ndarray, path: Path) -> Path:
+    """Dark ink on light paper, 5x larger, off-centre on a wide page, as JPEG: nothing like MNIST's format."""
+    digit = Image.fromarray(((1.0 - image.reshape(28, 28)) * 255).astype(np.uint8)).resize((140, 140), Image.BICUBIC)
+    page = Image.new("L", (400, 260), color=240)
+    page.paste(digit, (30, 90))
+    page.save(path, quality=95)
+    return path
+
+
+def test_predict_reads_digits_from_pngs_and_photos_of_either_paper(finished_run: Path, mnist: MnistArrays, tmp_path: Path) -> None:
+    indices = confident_digits(finished_run, mnist)
+    assert len(indices) == 3
+    files = []
+    for index in indices:
+        files.append(white_on_black(mnist.test.images[index], tmp_path / f"digit{index}.png"))
+        files.append(black_on_white_photo(mnist.test.images[index], tmp_path / f"photo{index}.jpg"))
+    result = CliRunner().invoke(cli, ["predict", str(finished_run), *map(str, files)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 6
+    for line, path in zip(lines, files, strict=True):
+        match = re.fullmatch(rf"{re.escape(str(path))}: (\d) \((\d+\.\d)%\)", line)
+        assert match, line
+        truth = mnist.test.labels[int(re.search(r"\d+", path.stem).group())]
+        assert int(match.group(1)) == truth, line
+        assert 10.0 <= float(match.group(2)) <= 100.0
+
+
+def test_an_mnist_digit_passes_through_unchanged_in_shape(mnist: MnistArrays, tmp_path: Path) -> None:
+    image = mnist.test.images[0]
+    read = read_digit(white_on_black(image, tmp_path / "digit.png"))
+    assert read.shape == (784,) and 0.0 <= read.min() and read.max() <= 1.0
+    assert np.corrcoef(read, image)[0, 1] > 0.8  # re-centred and re-boxed as MNIST was, so close to itself
+
+
+def test_a_blank_image_is_refused_in_one_line(finished_run: Path, tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), color=255).save(blank)
+    result = CliRunner().invoke(cli, ["predict", str(finished_run), str(blank)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {blank} shows no digit (no pixel stands out from the background)"
+
+
+def test_evaluate_recomputes_the_recorded_accuracy(finished_run: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["evaluate", str(finished_run)])
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((finished_run / "metrics.json").read_text())["test_accuracy"]
+    assert result.output.strip() == f"Test accuracy {recorded:.4f} matches the recorded {recorded:.4f}"
+
+
+def test_evaluate_fails_when_the_model_no_longer_matches(finished_run: Path, tmp_path: Path) -> None:
+    tampered = tmp_path / "run"
+    tampered.mkdir()
+    for name in ("config.json", "model.keras"):
+        (tampered / name).write_bytes((finished_run / name).read_bytes())
+    metrics = json.loads((finished_run / "metrics.json").read_text())
+    (tampered / "metrics.json").write_text(json.dumps({**metrics, "test_accuracy": metrics["test_accuracy"] - 0.01}))
+    result = CliRunner().invoke(cli, ["evaluate", str(tampered)])
+    assert result.exit_code == 1
+    assert "DIFFERS from" in result.output
+    assert result.output.strip().splitlines()[-1] == f"Error: the saved model of {tampered} no longer gives its recorded accuracy"

@@ -1,0 +1,117 @@
+"""What a finished run's `model.keras` is for: reading digits from image files, and re-testing it.
+
+A photo or a drawing is not an MNIST image. MNIST digits are white on black, fitted into a 20x20 box
+and centred by their centre of mass in a 28x28 frame; `read_digit` prepares any picture that way,
+so that the model sees what it was trained on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfmlp._tf import keras, tf
+from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.runs import RunDir
+
+MNIST_SIDE = 28
+MNIST_BOX = 20  # MNIST fitted each digit into 20x20 pixels, then centred it in 28x28
+INK = 0.25  # pixels brighter than this (after inverting light paper) belong to the digit
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The digit a model reads in one image, and the probability it gives it."""
+
+    path: Path
+    digit: int
+    probability: float
+
+
+def load_run_model(run_dir: str | Path) -> keras.Model:
+    """The trained model of a finished lab run, loaded in safe mode (no code from the file runs).
+
+    Raises:
+        ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish).
+    """
+    path = RunDir(Path(run_dir)).model
+    if not path.is_file():
+        raise ValueError(f"{run_dir} has no model.keras: give the folder of a finished lab run (see `cli.py runs`)")
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def read_digit(path: str | Path) -> np.ndarray:
+    """An image file of any size and colour as an MNIST image: 784 floats in [0, 1], light digit on dark.
+
+    Raises:
+        ValueError: the file is not an image, or shows no digit.
+    """
+    try:
+        image = keras.utils.load_img(path, color_mode="grayscale")
+    except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
+        raise ValueError(f"cannot read {path} as an image: {error}") from None
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    if border.mean() > 0.5:  # dark digit on light paper
+        pixels = 1.0 - pixels
+    rows, columns = np.nonzero(pixels > INK)
+    if rows.size == 0:
+        raise ValueError(f"{path} shows no digit (no pixel stands out from the background)")
+    digit = pixels[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
+    scale = MNIST_BOX / max(digit.shape)
+    height, width = max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))
+    digit = tf.image.resize(digit[..., None], (height, width), antialias=True).numpy()[..., 0].clip(0.0, 1.0)
+    return _centred_by_mass(digit).reshape(-1)
+
+
+def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
+    """Read every image with `read_digit` and predict its digit with `model` (which outputs logits)."""
+    images = np.stack([read_digit(path) for path in paths])
+    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(images, verbose=0)))
+    return [Prediction(path, int(row.argmax()), float(row.max())) for path, row in zip(paths, probabilities, strict=True)]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A saved run's test accuracy computed again, beside the one its `metrics.json` recorded."""
+
+    test_accuracy: float
+    recorded_accuracy: float
+    test_size: int
+
+    @property
+    def matches(self) -> bool:
+        """The same number of test images right (float noise below one image is not a difference)."""
+        return abs(self.test_accuracy - self.recorded_accuracy) * self.test_size < 0.5
+
+
+def evaluate_run(run_dir: str | Path, arrays: MnistArrays) -> Evaluation:
+    """Test a finished run's saved model again on the test split.
+
+    Raises:
+        ValueError: not a finished lab run.
+    """
+    run = RunDir(Path(run_dir))
+    model = load_run_model(run.path)
+    if not run.metrics.is_file():
+        raise ValueError(f"{run.path} has no metrics.json: the run did not finish")
+    recorded = json.loads(run.metrics.read_text())
+    config = json.loads(run.config.read_text())
+    test = make_datasets(arrays, config["train"]["batch_size"], config["train"]["seed"]).test
+    _, accuracy = model.evaluate(test, verbose=0)
+    return Evaluation(float(accuracy), float(recorded["test_accuracy"]), len(arrays.test))
+
+
+def _centred_by_mass(digit: np.ndarray) -> np.ndarray:
+    """`digit` placed in a 28x28 frame with its centre of mass at the frame's centre, as MNIST did."""
+    frame = np.zeros((MNIST_SIDE, MNIST_SIDE), np.float32)
+    rows, columns = np.indices(digit.shape)
+    mass = digit.sum()
+    centre_row, centre_column = (rows * digit).sum() / mass, (columns * digit).sum() / mass
+    top = int(np.clip(round(MNIST_SIDE / 2 - centre_row), 0, MNIST_SIDE - digit.shape[0]))
+    left = int(np.clip(round(MNIST_SIDE / 2 - centre_column), 0, MNIST_SIDE - digit.shape[1]))
+    frame[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    return frame
