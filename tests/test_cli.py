@@ -110,7 +110,7 @@ def test_an_empty_data_folder_is_one_line_and_exit_code_2(tmp_path: Path) -> Non
     empty.mkdir()
     result = invoke("lab", "10-1", "--data-dir", str(empty), "--tfds-dir", str(tmp_path / "tfds"), "--logdir", str(tmp_path / "runs"))
     assert result.exit_code == 2
-    assert result.output.strip().splitlines()[-1].startswith(f"Error: {empty}")
+    assert result.output.strip().splitlines()[-1].startswith(f"Error: MNIST folder {empty} lacks ")
     assert "train-images-idx3-ubyte.gz" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "runs").exists()
 

@@ -92,6 +92,7 @@ def mlp(
         raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
     if dropout_type not in DROPOUT_TYPES:
         raise ValueError(f"unknown dropout_type {dropout_type!r}; valid: {', '.join(DROPOUT_TYPES)}")
+    activation_layer(activation)  # refuses an unknown name even where there is no hidden layer to use it
     model = keras.Sequential([keras.Input(shape=(input_dim,))], name=name)
     for index, width in enumerate(widths, start=1):
         for layer in hidden_block(
