@@ -6,6 +6,7 @@ imported only by commands that train, so `--help` and `list` answer at once.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -98,6 +99,7 @@ def list_labs() -> None:
     metavar="[RUN_DIR]",
     help="Continue an interrupted run: RUN_DIR, or this lab's newest unfinished run.",
 )
+@click.option("--seeds", type=click.IntRange(min=1), help="Train N times, seeds --seed, --seed+1, ...; print mean ± std.")
 def run_lab(
     lab_id: str,
     epochs: int | None,
@@ -110,6 +112,7 @@ def run_lab(
     config_file: Path | None,
     deterministic: bool | None,
     resume: str | None,
+    seeds: int | None,
 ) -> None:
     """Run one lab step by its id: `lab 10-4` (the ids: `list`)."""
     from tfmlp.config import LabConfig
@@ -122,12 +125,15 @@ def run_lab(
             base = LabConfig.load(config_file) if config_file else lab.config
             config, run = base.with_training(**overrides, deterministic=deterministic), None
         else:
-            lab.require_resumable()
-            given = [f"--{name.replace('_', '-')}" for name, value in {**overrides, "config": config_file, "deterministic": deterministic}.items() if value]
-            if given:
-                raise ValueError(f"--resume continues the run with its own configuration; leave out {', '.join(given)}")
+            lab.require_single_model("be resumed")
+            given = {**overrides, "config": config_file, "deterministic": deterministic, "seeds": seeds}
+            named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
+            if named:
+                raise ValueError(f"--resume continues the run with its own configuration; leave out {', '.join(named)}")
             run = resumable_run(logdir or DEFAULT_RUNS_ROOT, lab.id, Path(resume) if resume else None)
             config = LabConfig.load(run.config)
+        if seeds is not None:
+            lab.require_single_model("run over seeds")
         lab.check(config)
     except (labs.UnknownLabError, ValueError) as error:  # ConfigError is a ValueError
         raise click.UsageError(str(error)) from None
@@ -137,16 +143,33 @@ def run_lab(
     from tfmlp.runner import RunOptions
     from tfmlp.training import TrainingDiverged
 
-    given = {"runs_root": logdir, "mnist_dir": data_dir, "tfds_dir": tfds_dir}
-    options = RunOptions(**{name: value for name, value in given.items() if value is not None})
+    given_paths = {"runs_root": logdir, "mnist_dir": data_dir, "tfds_dir": tfds_dir}
+    options = RunOptions(**{name: value for name, value in given_paths.items() if value is not None})
+    first_seed = config.train.seed
+    configs = [config] if seeds is None else [config.with_training(seed=first_seed + offset) for offset in range(seeds)]
+    results = []
     try:
-        lab.run(config, options, run)
+        for number, seeded in enumerate(configs, start=1):
+            if seeds is not None:
+                click.echo(f"--- seed {seeded.train.seed} ({number} of {seeds})")
+            results.append(lab.run(seeded, options, run))
     except MnistDataError as error:
         raise _UserError(str(error)) from None
     except TrainingDiverged as error:
         raise _RunFailed(f"{error}; the run is marked diverged in its metrics.json") from None
     except OSError as error:
         raise _UserError(f"cannot write the run: {error}") from None
+    if seeds is not None:
+        _print_spread(lab.id, first_seed, results)
+
+
+def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
+    """Mean ± standard deviation over the seeds of `lab --seeds`."""
+    from tfmlp.results import Spread
+
+    click.echo(f"\n{lab_id} over {len(results)} seeds ({first_seed}-{first_seed + len(results) - 1}):")
+    click.echo(f"  test accuracy  {Spread.of([result.test_accuracy for result in results]).describe(4)}")
+    click.echo(f"  train seconds  {Spread.of([result.train_seconds for result in results]).describe(1)}")
 
 
 @cli.command("tune")
@@ -189,8 +212,10 @@ def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, se
 @cli.command("runs")
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
 @click.option("--lab", "lab_id", help="Only the runs of this lab, e.g. 10-4.")
-def list_runs(logdir: Path, lab_id: str | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def list_runs(logdir: Path, lab_id: str | None, fmt: str) -> None:
     """List past runs, newest first: lab, start, hyperparameters, test accuracy, seconds."""
+    from tfmlp.results import rows_to_csv
     from tfmlp.runs import list_runs as find_runs
 
     if lab_id:
@@ -199,6 +224,10 @@ def list_runs(logdir: Path, lab_id: str | None) -> None:
         except labs.UnknownLabError as error:
             raise click.UsageError(str(error)) from None
     runs = find_runs(logdir, lab_id)
+    if fmt != "table":
+        records = [run.record() for run in runs]
+        click.echo(rows_to_csv(records) if fmt == "csv" else json.dumps(records, indent=2), nl=fmt == "json")
+        return
     if not runs:
         click.echo(f"No runs under {logdir}{f' for {lab_id}' if lab_id else ''} yet.")
         return
@@ -208,6 +237,25 @@ def list_runs(logdir: Path, lab_id: str | None) -> None:
         accuracy = f"{run.test_accuracy:.4f}" if run.test_accuracy is not None else ("-" if run.status == "finished" else run.status)
         seconds = f"{run.train_seconds:.1f}" if run.train_seconds is not None else "-"
         click.echo(f"{run.lab:<{width}}  {run.started:<19}  {accuracy:>8}  {seconds:>7}  {run.hyperparameters}")
+
+
+@cli.command("report")
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Folder for the report [default: --logdir].")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True, help="The table's format.")
+def report(logdir: Path, output: Path | None, fmt: str) -> None:
+    """Every step's finished runs as mean ± std over seeds: results.md (or .csv/.json) and results.png."""
+    from tfmlp.results import collect, to_markdown, write_report
+
+    results = collect(logdir, {lab.id: lab.original_accuracy for lab in labs.all_labs()})
+    if not results:
+        raise _UserError(f"no finished runs under {logdir} to report; run e.g. `python cli.py lab 10-4 --seeds 3`")
+    click.echo(to_markdown(results), nl=False)
+    try:
+        written = write_report(results, output or logdir, fmt)
+    except OSError as error:
+        raise _UserError(f"cannot write the report: {error}") from None
+    click.echo(f"Wrote {' and '.join(map(str, written))}")
 
 
 @cli.command("predict")

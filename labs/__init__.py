@@ -64,18 +64,18 @@ class Lab:
         return self.module.build_model((config or self.config).model)
 
     @property
-    def resumable(self) -> bool:
-        """Whether an interrupted run continues with `--resume`: true of the steps that train one model."""
+    def single_model(self) -> bool:
+        """Whether the step trains one Keras model the standard way, and so can resume and repeat over seeds."""
         return not hasattr(self.module, "run")
 
-    def require_resumable(self) -> None:
-        """Raises ValueError, saying why, if this step cannot be resumed."""
-        if not self.resumable:
-            raise ValueError(f"{self.id} cannot be resumed: only the steps that train one model can")
+    def require_single_model(self, action: str) -> None:
+        """Raises ValueError, saying why, if `action` (e.g. "be resumed") needs a single-model step and this is not one."""
+        if not self.single_model:
+            raise ValueError(f"{self.id} cannot {action}: only the steps that train one model can")
 
     def check(self, config: LabConfig) -> None:
         """Raises `tfmlp.config.ConfigError` if this step's factory or optimizer refuses a value of `config`."""
-        if self.resumable:  # the steps with their own `run` check their configs as they build them
+        if self.single_model:  # the steps with their own `run` check their configs as they build them
             from tfmlp.runner import check_config
 
             check_config(config, self.module.build_model)
@@ -83,14 +83,14 @@ class Lab:
     def run(self, config: LabConfig | None = None, options: Any = None, resume: Any = None) -> Any:
         """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run.
 
-        `resume` (a `tfmlp.runs.RunDir`) continues an interrupted run of a resumable step.
+        `resume` (a `tfmlp.runs.RunDir`) continues an interrupted run of a single-model step.
         """
         from tfmlp.runner import RunOptions, run_lab
 
         config, options = config or self.config, options or RunOptions()
         if resume:
-            self.require_resumable()
-        if not self.resumable:
+            self.require_single_model("be resumed")
+        if not self.single_model:
             return self.module.run(config, options)
         return run_lab(self.id, config, self.module.build_model, options, resume)
 

@@ -21,10 +21,16 @@ _LAZY_EXPORTS = {
     "mlp": "tfmlp.models",
     "mlp_from_config": "tfmlp.models",
     "softmax_regression": "tfmlp.models",
+    "residual_mlp": "tfmlp.models",
+    "split_merge_mlp": "tfmlp.models",
+    "ensemble": "tfmlp.models",
     "fit_and_evaluate": "tfmlp.training",
     "place": "tfmlp.training",
     "TrainResult": "tfmlp.training",
+    "TrainingDiverged": "tfmlp.training",
     "create_run_dir": "tfmlp.runs",
+    "load_run_model": "tfmlp.inference",
+    "predict_digits": "tfmlp.inference",
 }
 
 __all__ = ["LabConfig", "ModelConfig", "TrainConfig", *_LAZY_EXPORTS]

@@ -24,7 +24,9 @@ from tfmlp._tf import keras, tf
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
-DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent / "MNIST_data"
+_CHECKOUT_MNIST_DIR = Path(__file__).resolve().parent.parent / "MNIST_data"
+# In a checkout, the shipped copy; where tfmlp is installed as a package, MNIST_data/ beside you.
+DEFAULT_MNIST_DIR = _CHECKOUT_MNIST_DIR if _CHECKOUT_MNIST_DIR.is_dir() else Path("MNIST_data")
 MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -114,6 +116,11 @@ def read_mnist(mnist_dir: str | Path = DEFAULT_MNIST_DIR, tfds_dir: str | Path |
     Raises:
         MnistDataError: the dataset is not prepared yet and `mnist_dir` lacks a file or holds a
             file whose checksum does not match the official one.
+
+    Example:
+        >>> arrays = read_mnist()
+        >>> arrays.train.images.shape
+        (55000, 784)
     """
     builder = tfds.builder("mnist", data_dir=None if tfds_dir is None else str(tfds_dir))
     with _tfds_quiet():
@@ -142,6 +149,9 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
 
     Returns:
         The three pipelines and the number of training examples.
+
+    Example:
+        >>> data = make_datasets(read_mnist(), batch_size=100, seed=777)
     """
     keras.utils.set_random_seed(seed)
 
@@ -174,6 +184,14 @@ def load_mnist(
     tfds_dir: str | Path | None = None,
 ) -> MnistDatasets:
     """MNIST as the lab trains on it, in one call: `read_mnist` then `make_datasets`.
+
+    Args:
+        batch_size: examples per batch.
+        seed: the shuffle's seed.
+        mnist_dir, tfds_dir: as in `read_mnist`.
+
+    Returns:
+        The train, validation and test pipelines (`MnistDatasets`).
 
     Example:
         >>> data = load_mnist(batch_size=100)

@@ -34,6 +34,15 @@ class Prediction:
 def load_run_model(run_dir: str | Path) -> keras.Model:
     """The trained model of a finished lab run, loaded in safe mode (no code from the file runs).
 
+    Args:
+        run_dir: the run's folder, e.g. `runs/10-4/20261124-120000`.
+
+    Returns:
+        The compiled model (its outputs are logits).
+
+    Example:
+        >>> model = load_run_model("runs/10-4/20261124-120000")
+
     Raises:
         ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish).
     """
@@ -68,7 +77,18 @@ def read_digit(path: str | Path) -> np.ndarray:
 
 
 def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
-    """Read every image with `read_digit` and predict its digit with `model` (which outputs logits)."""
+    """Read every image with `read_digit` and predict its digit with `model`.
+
+    Args:
+        model: a model of 784 pixels to 10 logits, e.g. from `load_run_model`.
+        paths: PNG or JPEG files of any size.
+
+    Returns:
+        One `Prediction` (digit, probability) per file, in order.
+
+    Example:
+        >>> predict_digits(load_run_model("runs/10-5/20261124-150214"), [Path("seven.jpg")])
+    """
     images = np.stack([read_digit(path) for path in paths])
     probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(images, verbose=0)))
     return [Prediction(path, int(row.argmax()), float(row.max())) for path, row in zip(paths, probabilities, strict=True)]

@@ -165,6 +165,15 @@ def residual_mlp(
 
     The skip connections give the gradient a path around every layer, so depth costs less.
 
+    Args:
+        width: units of every hidden layer (equal widths, so each output adds to its input).
+        depth: hidden layers.
+        activation, kernel_init, dropout_rate: as in `mlp`.
+        name: the model's name.
+
+    Returns:
+        An uncompiled functional `keras.Model` of logits.
+
     Example:
         >>> model = residual_mlp(512, depth=4, dropout_rate=0.3)
     """
@@ -187,6 +196,15 @@ def split_merge_mlp(
 ) -> keras.Model:
     """Parallel branches of different shapes from the same input, concatenated, then one more layer.
 
+    Args:
+        branches: each branch's hidden widths.
+        merged_width: the hidden layer after the concatenation.
+        activation, kernel_init, dropout_rate: as in `mlp`.
+        name: the model's name.
+
+    Returns:
+        An uncompiled functional `keras.Model` of logits.
+
     Example:
         >>> model = split_merge_mlp(((512, 256), (128, 256)), merged_width=512)
     """
@@ -205,6 +223,13 @@ def split_merge_mlp(
 
 def ensemble(members: Sequence[keras.Model], name: str = "ensemble") -> keras.Model:
     """One model that averages the logits of already trained `members`.
+
+    Args:
+        members: models of the same input and output shapes (their weights are shared, not copied).
+        name: the model's name.
+
+    Returns:
+        A functional `keras.Model` whose logits are the members' mean.
 
     Example:
         >>> combined = ensemble([model_a, model_b, model_c])
@@ -228,12 +253,29 @@ def logits_layer(num_classes: int = NUM_CLASSES, kernel_init: str = "xavier", bi
 
 
 def mlp_from_config(config: ModelConfig, name: str = "mlp") -> keras.Sequential:
-    """`mlp` with the hyperparameters of a lab's `ModelConfig`."""
+    """`mlp` with the hyperparameters of a lab's `ModelConfig`.
+
+    Args:
+        config: widths, activation, initializers, dropout and batch norm.
+        name: the model's name.
+
+    Returns:
+        An uncompiled `keras.Sequential` of logits.
+
+    Example:
+        >>> model = mlp_from_config(LabConfig.load("runs/search/best.json").model)
+    """
     return mlp(**dataclasses.asdict(config), name=name)
 
 
 def softmax_regression(kernel_init: str = "normal", bias_init: str = "normal") -> keras.Sequential:
     """Lab 10-1's model: one Dense layer from 784 pixels to 10 logits, no hidden layer.
+
+    Args:
+        kernel_init, bias_init: initializer names (see `mlp`); the lab's are "normal".
+
+    Returns:
+        An uncompiled `keras.Sequential` of logits.
 
     Example:
         >>> model = softmax_regression()  # weights and biases ~ N(0, 1), as tf.random_normal drew them

@@ -1,10 +1,11 @@
-"""Figures saved as PNG beside a run: training curves of several variants, activation functions."""
+"""Figures saved as PNG: training curves of several variants, activation functions, results per step."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -12,6 +13,9 @@ matplotlib.use("Agg")  # files only: no window, no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
+
+if TYPE_CHECKING:
+    from tfmlp.results import StepResults
 
 METRIC_LABELS = {
     "loss": "training loss",
@@ -62,6 +66,24 @@ def plot_activations(path: Path) -> Path:
         slopes.plot(x, derivative(x), style, label=name)
     values.set(title="activation f(x)", xlabel="x", ylim=(-1.5, 5))
     slopes.set(title="derivative f'(x)", xlabel="x", ylim=(-0.1, 1.1))
+    return _save(figure, path)
+
+
+def plot_results(results: Sequence[StepResults], path: Path) -> Path:
+    """Test accuracy per step: our mean with a standard-deviation error bar, the course's figure beside it."""
+    figure, axes = plt.subplots(figsize=(max(6, 1.1 * len(results)), 4.5))
+    positions = np.arange(len(results))
+    labels = [row.lab if sum(r.lab == row.lab for r in results) == 1 else f"{row.lab}\n{row.setting[:24]}" for row in results]
+    means = [row.test_accuracy.mean for row in results]
+    errors = [row.test_accuracy.std for row in results]
+    axes.errorbar(positions, means, yerr=errors, fmt="o", capsize=5, label="tfmlp, mean ± std over seeds")
+    originals = [(position, row.original) for position, row in zip(positions, results, strict=True) if row.original is not None]
+    if originals:
+        axes.plot(*zip(*originals, strict=True), "x", markersize=9, label="course, single run")
+    axes.set_xticks(positions, labels)
+    axes.set(ylabel="test accuracy", title="Lab 10: test accuracy per step")
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend()
     return _save(figure, path)
 
 

@@ -67,6 +67,10 @@ def create_run_dir(lab_id: str, root: str | Path = DEFAULT_RUNS_ROOT) -> RunDir:
 
     Raises:
         OSError: the folder cannot be created (e.g. `root` is not writable).
+
+    Example:
+        >>> run = create_run_dir("my-net")
+        >>> model.save(run.model)
     """
     parent = Path(root) / lab_id
     parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +125,18 @@ class RunSummary:
     train_seconds: float | None
     hyperparameters: str
 
+    def record(self) -> dict[str, Any]:
+        """The summary as flat JSON-ready data (`runs --format csv|json`)."""
+        return {
+            "lab": self.lab,
+            "started": self.started,
+            "path": str(self.path),
+            "status": self.status,
+            "test_accuracy": self.test_accuracy,
+            "train_seconds": self.train_seconds,
+            "hyperparameters": self.hyperparameters,
+        }
+
     @property
     def started(self) -> str:
         """"2026-11-24 12:00:00", read from the folder's name."""
@@ -153,6 +169,22 @@ def _summarize(run: RunDir) -> RunSummary:
             train_seconds=sum(variant["train_seconds"] for variant in variants) if variants else None,
             hyperparameters="variants: " + ", ".join(config["variants"]),
         )
+    return RunSummary(
+        lab=config["lab"],
+        path=run.path,
+        status=_status(metrics),
+        test_accuracy=metrics.get("test_accuracy"),
+        train_seconds=metrics.get("train_seconds"),
+        hyperparameters=describe_config(config),
+    )
+
+
+def _status(metrics: dict[str, Any]) -> str:
+    return metrics.get("status", "finished") if metrics else "unfinished"  # runs before "status" existed finished
+
+
+def describe_config(config: dict[str, Any], seed: bool = True) -> str:
+    """A run's saved configuration on one line: "hidden 256x256, relu, xavier, adam 0.001, batch 100, ..."."""
     model, train = config["model"], config["train"]
     widths = "x".join(str(width) for width in model["widths"]) or "none"
     described = [
@@ -164,17 +196,6 @@ def _summarize(run: RunDir) -> RunSummary:
         f"{train['optimizer']} {train['learning_rate']}",
         f"batch {train['batch_size']}",
         f"{train['epochs']} epochs",
-        f"seed {train['seed']}",
+        f"seed {train['seed']}" if seed else "",
     ]
-    return RunSummary(
-        lab=config["lab"],
-        path=run.path,
-        status=_status(metrics),
-        test_accuracy=metrics.get("test_accuracy"),
-        train_seconds=metrics.get("train_seconds"),
-        hyperparameters=", ".join(part for part in described if part),
-    )
-
-
-def _status(metrics: dict[str, Any]) -> str:
-    return metrics.get("status", "finished") if metrics else "unfinished"  # runs before "status" existed finished
+    return ", ".join(part for part in described if part)

@@ -102,6 +102,11 @@ def place(devices: Sequence[str] | None = None) -> Placement:
 
     Returns:
         The strategy and a line that says what was chosen.
+
+    Example:
+        >>> placement = place()
+        >>> with placement.strategy.scope():
+        ...     model = mlp([256, 256])
     """
     gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:

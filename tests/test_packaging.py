@@ -1,0 +1,55 @@
+"""tfmlp installs as a package with a `tfmlp` command, and works outside the checkout."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def test_the_package_pins_what_requirements_pin() -> None:
+    declared = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (REPOSITORY / "requirements.txt").read_text().splitlines()
+    required = [line for line in lines if line and not line.startswith("#")]
+    runtime = required[: required.index("pytest==9.2.0")]
+    assert declared == runtime
+
+
+def test_installed_outside_the_checkout_it_imports_builds_and_runs(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(REPOSITORY)]
+    subprocess.run(install, check=True, capture_output=True, text=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    environment = {**os.environ, "PYTHONPATH": str(target)}  # the venv's packages stay; the checkout is not on the path
+    script = (
+        "import tfmlp, labs, cli\n"
+        "assert all(module.__file__.startswith(%r) for module in (tfmlp, labs, cli)), 'imported from the checkout'\n"
+        "model = tfmlp.mlp([16], kernel_init='he')\n"
+        "print(model.count_params(), tfmlp.TrainConfig().epochs, len(labs.all_labs()))\n"
+    ) % str(target)
+    done = subprocess.run([sys.executable, "-c", script], cwd=elsewhere, env=environment, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(784 * 16 + 16 + 16 * 10 + 10), "15", str(len(list((REPOSITORY / "labs").glob("[!_]*.py"))))]
+
+    command = subprocess.run([str(target / "bin" / "tfmlp"), "list"], cwd=elsewhere, env=environment, capture_output=True, text=True, check=False)
+    assert command.returncode == 0, command.stderr
+    assert re.search(r"^10-4\s+0\.9742\s+Deep NN", command.stdout, re.MULTILINE)
+
+
+def test_every_public_function_documents_its_arguments_result_and_an_example() -> None:
+    import inspect
+
+    import tfmlp
+
+    functions = [name for name in tfmlp.__all__ if inspect.isfunction(getattr(tfmlp, name))]
+    assert {"load_mnist", "mlp", "fit_and_evaluate", "create_run_dir", "load_run_model"} <= set(functions)
+    for name in functions:
+        doc = inspect.getdoc(getattr(tfmlp, name)) or ""
+        missing = [part for part in ("Args:", "Returns:", "Example:") if part not in doc]
+        assert not missing, f"{name} lacks {missing}"

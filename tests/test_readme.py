@@ -1,0 +1,42 @@
+"""README's "Use tfmlp in your own code" examples run as written (one epoch instead of five)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def examples() -> list[str]:
+    readme = (REPOSITORY / "README.md").read_text()
+    section = readme.split("## Use tfmlp in your own code", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+
+
+def test_the_section_has_both_examples() -> None:
+    blocks = examples()
+    assert len(blocks) == 2
+    assert "mlp([1024, 1024, 1024]" in blocks[0] and "load_model" in blocks[0]
+    assert "keras.Model(inputs, logits)" in blocks[1]
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["own-mlp", "own-keras-model"])
+def test_a_readme_example_runs(index: int, tmp_path: Path) -> None:
+    code = examples()[index]
+    assert "TrainConfig(epochs=5)" in code
+    script = tmp_path / "example.py"
+    script.write_text(code.replace("TrainConfig(epochs=5)", "TrainConfig(epochs=1)"))
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    accuracies = [float(value) for value in re.findall(r"test accuracy (0\.\d{4})", done.stdout)]
+    assert accuracies and all(accuracy > 0.9 for accuracy in accuracies), done.stdout
+    if index == 0:
+        assert accuracies[0] == pytest.approx(accuracies[1], abs=1e-4), "the reloaded model is the trained one"
+        assert (tmp_path / "my_mlp.keras").is_file()

@@ -1,0 +1,151 @@
+"""Results that hold up: every finished run of a step, across seeds, as mean ± standard deviation.
+
+The course's figures are single runs; two steps a few tenths of a percent apart may differ by seed
+alone. `collect` groups the finished runs under a runs folder by step and configuration (everything
+but the seed), and `write_report` writes the table (Markdown, CSV or JSON) and a plot with error
+bars beside the course's single-run figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tfmlp.runs import RunDir, describe_config
+
+FORMATS = ("md", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Mean, sample standard deviation (0 for one value), extremes and count of some figures."""
+
+    mean: float
+    std: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        if not values:
+            raise ValueError("no values to summarize")
+        std = statistics.stdev(values) if len(values) > 1 else 0.0
+        return cls(statistics.fmean(values), std, min(values), max(values), len(values))
+
+    def describe(self, digits: int = 4) -> str:
+        """"0.9801 ± 0.0012 (min 0.9785, max 0.9815, n 5)"."""
+        return f"{self.mean:.{digits}f} ± {self.std:.{digits}f} (min {self.min:.{digits}f}, max {self.max:.{digits}f}, n {self.n})"
+
+
+@dataclass(frozen=True)
+class StepResults:
+    """One step in one configuration, over every seed it was run with."""
+
+    lab: str
+    setting: str  # the configuration but its seed, as `cli.py runs` describes it
+    original: float | None
+    test_accuracy: Spread
+    train_seconds: Spread
+    samples_per_second: Spread
+    seeds: tuple[int, ...]
+    device: str
+
+
+def collect(root: str | Path, originals: dict[str, float | None]) -> list[StepResults]:
+    """The finished single-model runs under `root`, grouped by step and configuration but the seed.
+
+    Args:
+        root: the runs folder.
+        originals: the course's figure per step id (None where it published none).
+    """
+    groups: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for folder in sorted(Path(root).glob("*/*")):
+        run = RunDir(folder)
+        if not (run.config.is_file() and run.metrics.is_file()):
+            continue
+        config, metrics = json.loads(run.config.read_text()), json.loads(run.metrics.read_text())
+        if metrics.get("status") != "finished" or "model" not in config or "device" not in metrics:
+            continue  # diverged runs, experiments and the hand-written 10-X1 have no single-model figures
+        groups.setdefault((config["lab"], describe_config(config, seed=False)), []).append((config, metrics))
+    return [_summarize(lab, setting, runs, originals.get(lab)) for (lab, setting), runs in sorted(groups.items(), key=_step_order)]
+
+
+def write_report(results: Sequence[StepResults], folder: Path, fmt: str = "md") -> list[Path]:
+    """Write `results.<fmt>` and `results.png` into `folder`; return their paths."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    table = folder / f"results.{fmt}"
+    table.write_text({"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](results))
+    from tfmlp.plots import plot_results  # matplotlib only when a figure is drawn
+
+    return [table, plot_results(results, folder / "results.png")]
+
+
+def to_markdown(results: Sequence[StepResults]) -> str:
+    lines = [
+        "| step | original | test accuracy (mean ± std) | min – max | seeds | seconds | samples/s | device | setting |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results:
+        original = f"{row.original:.4f}" if row.original is not None else ""
+        accuracy = row.test_accuracy
+        lines.append(
+            f"| {row.lab} | {original} | {accuracy.mean:.4f} ± {accuracy.std:.4f} | {accuracy.min:.4f} – {accuracy.max:.4f}"
+            f" | {accuracy.n} | {row.train_seconds.mean:.1f} | {row.samples_per_second.mean:,.0f} | {row.device} | {row.setting} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(results: Sequence[StepResults]) -> str:
+    return rows_to_csv(_flat(row) for row in results)
+
+
+def to_json(results: Sequence[StepResults]) -> str:
+    return json.dumps([asdict(row) for row in results], indent=2) + "\n"
+
+
+def rows_to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """Flat records as CSV with a header (for `runs --format csv` too)."""
+    rows = list(rows)
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _flat(row: StepResults) -> dict[str, Any]:
+    flat: dict[str, Any] = {"lab": row.lab, "setting": row.setting, "original": row.original}
+    for name in ("test_accuracy", "train_seconds", "samples_per_second"):
+        flat.update({f"{name}_{field}": value for field, value in asdict(getattr(row, name)).items()})
+    return {**flat, "seeds": " ".join(map(str, row.seeds)), "device": row.device}
+
+
+def _summarize(lab: str, setting: str, runs: list[tuple[dict[str, Any], dict[str, Any]]], original: float | None) -> StepResults:
+    metrics = [metric for _, metric in runs]
+    return StepResults(
+        lab=lab,
+        setting=setting,
+        original=original,
+        test_accuracy=Spread.of([metric["test_accuracy"] for metric in metrics]),
+        train_seconds=Spread.of([metric["train_seconds"] for metric in metrics]),
+        samples_per_second=Spread.of([metric["samples_per_second"] for metric in metrics]),
+        seeds=tuple(sorted(config["train"]["seed"] for config, _ in runs)),
+        device=", ".join(sorted({metric["device"] for metric in metrics})),
+    )
+
+
+def _step_order(item: tuple[tuple[str, str], Any]) -> tuple[Any, ...]:
+    """10-2 before 10-10, steps before other labs."""
+    lab, setting = item[0]
+    major, _, minor = lab.partition("-")
+    return (not major.isdigit(), int(major) if major.isdigit() else 0, int(minor) if minor.isdigit() else 99, lab, setting)
