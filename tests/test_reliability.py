@@ -103,6 +103,28 @@ def test_an_interrupted_run_resumes_and_ends_as_if_uninterrupted(
     assert not (run / "checkpoint").exists(), "a finished run drops its checkpoint"
 
 
+def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path: Path) -> None:
+    space = tmp_path / "space.json"  # one-layer networks on big batches: a trial takes seconds
+    space.write_text(json.dumps({"depth": [1, 1], "width": [64, 128], "optimizers": ["adam"], "batch_norm": [False], "batch_sizes": [500]}))
+    command = ("tune", "--tuner", "random", "--max-trials", "3", "--epochs", "1", "--space", str(space), "--logdir", str(tmp_path / "search"))
+    process = cli(*command)
+    printed = []
+    for line in process.stdout:
+        if line.startswith("trial: "):
+            printed.append(line.split(" -> ")[0])
+            if len(printed) == 2:  # the first trial is recorded by now, the second may not be
+                process.send_signal(signal.SIGKILL)
+                break
+    assert finish(process)[0] == -signal.SIGKILL
+
+    code, stdout, stderr = finish(cli(*command))
+    assert code == 0, stderr
+    rerun = [line.split(" -> ")[0] for line in stdout.splitlines() if line.startswith("trial: ")]
+    assert printed[0] not in rerun, "a finished trial must not run again"
+    assert 1 <= len(rerun) <= 2
+    assert "3 trials finished" in stdout
+
+
 def test_deterministic_runs_give_bit_identical_weights(small_config: Path, uninterrupted: Path, tmp_path: Path) -> None:
     code, _, stderr = finish(cli("lab", "custom", "--config", str(small_config), "--deterministic", "--logdir", str(tmp_path)))
     assert code == 0, stderr
