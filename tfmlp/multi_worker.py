@@ -3,9 +3,9 @@
 Keras 3's multi-worker training is broken upstream (keras-team/keras#20585, open; the TensorFlow
 tutorial for it fails the same way). Two bugs stand between `fit` and a working cluster:
 
-1. A model that remembers the strategy it was built under averages its first (x, y) batch across
-   workers before building, and that strategy cannot reduce a tuple. A model that forgets it takes
-   the strategy of the scope it runs in, so it runs inside that scope instead.
+1. Before training, `fit` averages its first (x, y) batch across workers to build the metrics from
+   it, and that strategy cannot reduce a tuple. The model skips that step and builds them when the
+   training step is first traced, inside the strategy, as Keras does without a strategy.
 2. Per-step metrics (the loss, accuracy) are scalars, which Keras averages across workers along
    axis 0, which a scalar does not have. They are averaged whole instead.
 
@@ -37,10 +37,10 @@ def multi_worker_fixes(model: keras.Model, strategy: tf.distribute.Strategy) -> 
             return reduce_per_replica(values, strategy, reduction)
         return tf.nest.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
 
-    model._distribute_strategy = None
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
     keras_tf_trainer.reduce_per_replica = mean_across_workers
     try:
-        with strategy.scope():
-            yield
+        yield
     finally:
         keras_tf_trainer.reduce_per_replica = reduce_per_replica
+        del model._maybe_symbolic_build

@@ -6,6 +6,7 @@ The same call runs on a laptop's CPU, one GPU, several GPUs (`MirroredStrategy`)
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -97,6 +98,8 @@ def place(devices: Sequence[str] | None = None) -> Placement:
 
     A cluster in `TF_CONFIG` gives `MultiWorkerMirroredStrategy`; otherwise several GPUs (or the
     devices named) give `MirroredStrategy`, and one device or none gives the default strategy.
+    In a cluster's worker call it before anything else that uses TensorFlow: a process can join a
+    cluster only before its first op.
 
     Args:
         devices: logical devices to mirror over, e.g. `["/cpu:0", "/cpu:1"]`; None picks the GPUs.
@@ -115,10 +118,9 @@ def place(devices: Sequence[str] | None = None) -> Placement:
             tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU instead of grabbing it all
         except RuntimeError:
             pass  # the runtime is already initialized; growth was set, or cannot be, by then
-    workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker", [])
-    if len(workers) > 1:
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        return Placement(strategy, f"{len(workers)} workers, {strategy.num_replicas_in_sync} replicas in all (MultiWorkerMirroredStrategy)")
+    if strategy := join_cluster():
+        workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+        return Placement(strategy, f"{workers} workers, {strategy.num_replicas_in_sync} replicas in all (MultiWorkerMirroredStrategy)")
     if devices is None:
         devices = [f"/gpu:{index}" for index in range(len(gpus))]
     if len(devices) > 1:
@@ -155,6 +157,20 @@ def _all_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
     yield layer
     for inner in getattr(layer, "layers", ()):
         yield from _all_layers(inner)
+
+
+@functools.cache
+def join_cluster() -> tf.distribute.MultiWorkerMirroredStrategy | None:
+    """Joins the cluster that `TF_CONFIG` names, once per process; None when it names none.
+
+    TensorFlow lets a process join a cluster only before its first op, so a worker calls this (or
+    `place()`) before anything else; later calls return the same strategy.
+
+    Returns:
+        The `MultiWorkerMirroredStrategy` over the cluster's workers, or None.
+    """
+    workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker", [])
+    return tf.distribute.MultiWorkerMirroredStrategy() if len(workers) > 1 else None
 
 
 def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: int = 1) -> keras.Model:
