@@ -134,6 +134,9 @@ def run_lab(
             config = LabConfig.load(run.config)
         if seeds is not None:
             lab.require_single_model("run over seeds")
+        from tfmlp.training import join_cluster
+
+        join_cluster()  # a worker of a TF_CONFIG cluster, before TensorFlow runs anything (lab.check does)
         lab.check(config)
     except (labs.UnknownLabError, ValueError) as error:  # ConfigError is a ValueError
         raise click.UsageError(str(error)) from None

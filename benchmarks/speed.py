@@ -2,8 +2,8 @@
 
     python benchmarks/speed.py --labs 10-2,10-4 --epochs 15 --output bench.json
 
-Each way trains the step's network (same widths and activation, batch 100, Adam 0.001, the 55,000
-training images, one validation pass per epoch where the way has one) in a process of its own:
+Each way trains the step's network (same widths, activation and initializers, batch 100, Adam 0.001,
+the 55,000 training images, one validation pass per epoch) in a process of its own:
 
     tfmlp     `fit_and_evaluate`, as a user calls it (no TensorBoard callbacks)
     keras     plain Keras: Sequential, compile, fit on numpy arrays (what most TF2 ports do)
@@ -24,13 +24,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 WAYS = ("tfmlp", "keras", "tf1", "torch")
 BATCH, LEARNING_RATE = 100, 0.001
+
+if TYPE_CHECKING:
+    from tfmlp.config import ModelConfig
 
 
 def main() -> None:
@@ -71,14 +74,12 @@ def measure(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
 def train_one(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
     import labs
 
-    model = labs.get_lab(lab_id).config.model
-    widths, activation = list(model.widths), model.activation
     trainer = {"tfmlp": _tfmlp, "keras": _keras, "tf1": _tf1, "torch": _torch}[way]
-    seconds, accuracy = trainer(lab_id, widths, activation, epochs)
+    seconds, accuracy = trainer(lab_id, labs.get_lab(lab_id).config.model, epochs)
     return {"epochs": epochs, "train_seconds": seconds, "samples_per_second": epochs * 55_000 / seconds, "test_accuracy": accuracy}
 
 
-def _tfmlp(lab_id: str, widths: list[int], activation: str, epochs: int) -> tuple[float, float]:
+def _tfmlp(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
     import labs
     from tfmlp.data import load_mnist
     from tfmlp.training import fit_and_evaluate
@@ -95,36 +96,40 @@ def _arrays() -> Any:
     return read_mnist()
 
 
-def _keras(lab_id: str, widths: list[int], activation: str, epochs: int) -> tuple[float, float]:
+def _keras(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
     arrays = _arrays()
     from tfmlp._tf import keras
+    from tfmlp.models import initializer
 
-    model = keras.Sequential(
-        [keras.Input((784,)), *[keras.layers.Dense(width, activation=activation) for width in widths], keras.layers.Dense(10)]
+    dense = lambda width, activation=None: keras.layers.Dense(
+        width, activation, kernel_initializer=initializer(model.kernel_init), bias_initializer=initializer(model.bias_init)
     )
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    network = keras.Sequential([keras.Input((784,)), *[dense(width, model.activation) for width in model.widths], dense(10)])
+    network.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     started = time.perf_counter()
-    model.fit(
+    network.fit(
         arrays.train.images, arrays.train.labels, batch_size=BATCH, epochs=epochs, verbose=0,
         validation_data=(arrays.validation.images, arrays.validation.labels),
     )
     seconds = time.perf_counter() - started
-    return seconds, float(model.evaluate(arrays.test.images, arrays.test.labels, verbose=0)[1])
+    return seconds, float(network.evaluate(arrays.test.images, arrays.test.labels, verbose=0)[1])
 
 
-def _tf1(lab_id: str, widths: list[int], activation: str, epochs: int) -> tuple[float, float]:
+def _tf1(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
     arrays = _arrays()
     from tfmlp._tf import tf
 
     v1 = tf.compat.v1
+    initializers = {"normal": v1.random_normal_initializer(stddev=1.0), "xavier": v1.glorot_uniform_initializer(), "zeros": v1.zeros_initializer()}
+    widths = list(model.widths)
     with tf.Graph().as_default():  # graph mode, as TF1 ran: placeholders, a session, feed_dict
         images, labels = v1.placeholder(tf.float32, [None, 784]), v1.placeholder(tf.int64, [None])
         hidden = images
         for index, (fan_in, width) in enumerate(zip([784, *widths], [*widths, 10], strict=True), start=1):
-            weights = v1.get_variable(f"w{index}", [fan_in, width], initializer=v1.glorot_uniform_initializer())
-            hidden = tf.matmul(hidden, weights) + v1.get_variable(f"b{index}", [width], initializer=v1.zeros_initializer())
+            weights = v1.get_variable(f"w{index}", [fan_in, width], initializer=initializers[model.kernel_init])
+            hidden = tf.matmul(hidden, weights) + v1.get_variable(f"b{index}", [width], initializer=initializers[model.bias_init])
             if index <= len(widths):
-                hidden = getattr(tf.nn, activation)(hidden)
+                hidden = getattr(tf.nn, model.activation)(hidden)
         cost = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=hidden))
         optimizer = v1.train.AdamOptimizer(LEARNING_RATE).minimize(cost)
         accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(hidden, 1), labels), tf.float32))
@@ -142,32 +147,39 @@ def _tf1(lab_id: str, widths: list[int], activation: str, epochs: int) -> tuple[
             return seconds, float(session.run(accuracy, {images: arrays.test.images, labels: arrays.test.labels}))
 
 
-def _torch(lab_id: str, widths: list[int], activation: str, epochs: int) -> tuple[float, float]:
+def _torch(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
     arrays = _arrays()
     import torch
 
     torch.manual_seed(777)
+    initializers = {"normal": torch.nn.init.normal_, "xavier": torch.nn.init.xavier_uniform_, "zeros": torch.nn.init.zeros_}
+    sizes = [784, *model.widths, 10]
     layers: list[Any] = []
-    for fan_in, width in zip([784, *widths], widths, strict=False):
-        layers += [torch.nn.Linear(fan_in, width), {"relu": torch.nn.ReLU, "elu": torch.nn.ELU, "selu": torch.nn.SELU}[activation]()]
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(([784, *widths])[-1], 10))
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    for index, (fan_in, width) in enumerate(zip(sizes, sizes[1:])):
+        linear = torch.nn.Linear(fan_in, width)
+        initializers[model.kernel_init](linear.weight)
+        initializers[model.bias_init](linear.bias)
+        layers.append(linear)
+        if index < len(model.widths):
+            layers.append({"relu": torch.nn.ReLU, "elu": torch.nn.ELU, "selu": torch.nn.SELU}[model.activation]())
+    network = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.Adam(network.parameters(), lr=LEARNING_RATE)
     train = torch.utils.data.TensorDataset(torch.from_numpy(arrays.train.images), torch.from_numpy(arrays.train.labels))
     loader = torch.utils.data.DataLoader(train, batch_size=BATCH, shuffle=True)
     loss_function = torch.nn.CrossEntropyLoss()
     started = time.perf_counter()
     for _ in range(epochs):
-        model.train()
+        network.train()
         for images, labels in loader:
             optimizer.zero_grad()
-            loss_function(model(images), labels).backward()
+            loss_function(network(images), labels).backward()
             optimizer.step()
         with torch.no_grad():
-            model.eval()
-            model(torch.from_numpy(arrays.validation.images))
+            network.eval()
+            network(torch.from_numpy(arrays.validation.images))
     seconds = time.perf_counter() - started
     with torch.no_grad():
-        predictions = model(torch.from_numpy(arrays.test.images)).argmax(dim=1).numpy()
+        predictions = network(torch.from_numpy(arrays.test.images)).argmax(dim=1).numpy()
     return seconds, float((predictions == arrays.test.labels).mean())
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
-from tfmlp.training import compile_model, fit_and_evaluate
+from tfmlp.training import compile_model, fit_and_evaluate, xla_helps
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -79,3 +82,60 @@ def test_mirrored_over_two_logical_cpus_learns_like_one_device() -> None:
     assert "MirroredStrategy" in report["device"]
     assert report["two_devices"] > 0.9
     assert report["two_devices"] == pytest.approx(report["one_device"], abs=0.015)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
+    """MultiWorkerMirroredStrategy from TF_CONFIG, as README tells users to start it: one process per worker."""
+    script = textwrap.dedent(
+        """
+        import json
+        from tfmlp.config import TrainConfig
+        from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
+        from tfmlp.models import mlp
+        from tfmlp.training import fit_and_evaluate, place
+
+        placement = place()  # first: the cluster must be joined before any other TensorFlow work
+        full = read_mnist()
+        head = lambda split, size: Split(split.images[:size], split.labels[:size])
+        data = MnistArrays(head(full.train, 10_000), head(full.validation, 1_000), head(full.test, 2_000))
+        result = fit_and_evaluate(lambda: mlp([256, 256]), make_datasets(data, 100, 777), TrainConfig(epochs=2),
+                                  placement=placement)
+        print(json.dumps({"device": result.device, "accuracy": result.test_accuracy}))
+        """
+    )
+    workers = [f"localhost:{_free_port()}" for _ in range(2)]
+
+    def start(index: int | None) -> subprocess.Popen[str]:
+        environment = dict(os.environ)
+        if index is not None:
+            environment["TF_CONFIG"] = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
+        return subprocess.Popen([sys.executable, "-c", script], cwd=REPOSITORY, env=environment,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def report(process: subprocess.Popen[str]) -> dict[str, Any]:
+        stdout, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr[-3000:]
+        return json.loads(stdout.strip().splitlines()[-1])
+
+    chief, other = start(0), start(1)
+    cluster = [report(chief), report(other)]
+    alone = report(start(None))
+    assert all(worker["device"].startswith("2 workers") for worker in cluster)
+    assert cluster[0]["accuracy"] == cluster[1]["accuracy"]  # one model, mirrored on both workers
+    assert cluster[0]["accuracy"] > 0.9
+    assert cluster[0]["accuracy"] == pytest.approx(alone["accuracy"], abs=0.015)
+
+
+def test_xla_compiles_nets_without_random_layers_on_a_cpu() -> None:
+    plain, dropout = mlp([32]), mlp([32], dropout_rate=0.3)
+    assert xla_helps(plain, TrainConfig())
+    assert not xla_helps(dropout, TrainConfig())  # measured: no faster, the masks cost what XLA saves
+    assert not xla_helps(plain, TrainConfig(deterministic=True))
+    assert compile_model(plain, TrainConfig()).jit_compile is True
+    assert compile_model(dropout, TrainConfig()).jit_compile is False

@@ -32,6 +32,18 @@ class EpochCostLogger(keras.callbacks.Callback):
         self._write(f"Epoch: {epoch + 1:04d} cost = {(logs or {})['loss']:.9f}")
 
 
+class CompilationReport(keras.callbacks.Callback):
+    """Says, as training starts, how the wrapper compiled it (the choices depend on the machine and the net)."""
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        super().__init__()
+        self._write = write
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        batches = self.model.steps_per_execution
+        self._write(f"Compiled {'with' if self.model.jit_compile else 'without'} XLA, {batches} batch{'es' if batches > 1 else ''} per call")
+
+
 class Diagnostics(keras.callbacks.Callback):
     """Per-epoch TensorBoard diagnostics on a fixed probe batch, under `log_dir`:
 
@@ -100,9 +112,10 @@ def lab_callbacks(
     samples_per_epoch: int,
     write: Callable[[str], None] = print,
 ) -> list[keras.callbacks.Callback]:
-    """Every lab's callbacks: the original's epoch lines (through `write`), Keras's TensorBoard logs
-    under `log_dir`, and the diagnostics under `log_dir/diagnostics`."""
+    """Every lab's callbacks: how training was compiled and the original's epoch lines (through
+    `write`), Keras's TensorBoard logs under `log_dir`, and the diagnostics under `log_dir/diagnostics`."""
     return [
+        CompilationReport(write),
         EpochCostLogger(write),
         tensorboard(log_dir),
         Diagnostics(log_dir / "diagnostics", probe_images, probe_labels, samples_per_epoch),

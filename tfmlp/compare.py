@@ -128,8 +128,8 @@ def compare_variants(
         The results and the run directory (logs per variant under `logs/<variant>/`).
     """
     saved_config = {"experiment": experiment_id, "variants": {variant.name: variant.config() for variant in variants}}
+    placement = place()  # first: a worker joins its cluster before TensorFlow runs anything else
     arrays, run = start_run(experiment_id, saved_config, options)
-    placement = place()
     print(f"Training on {placement.description}")
     probe = probe_batch(arrays.validation)
     results = []

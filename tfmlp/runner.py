@@ -23,7 +23,7 @@ from tfmlp.config import ConfigError, LabConfig, ModelConfig
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir, write_json
 from tfmlp.summaries import log_finished_run
-from tfmlp.training import TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
+from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,13 @@ def run_lab(
         RunInterrupted: Ctrl-C (or SIGTERM, under `cli.py`); the run's folder keeps the last epoch.
         TrainingDiverged: the loss became NaN; `metrics.json` says so.
     """
+    placement = place()  # first: a worker joins its cluster before TensorFlow runs anything else
     check_config(config, build_model)
     saved_config = {"lab": lab_id, **config.to_dict()}
     arrays, run = start_run(lab_id, saved_config, options, resume)
     try:
         with diverged_runs_recorded(run, {"lab": lab_id}):
-            result = _train_and_report(lab_id, config, build_model, arrays, run, saved_config)
+            result = _train_and_report(lab_id, config, build_model, arrays, run, saved_config, placement)
     except KeyboardInterrupt:
         done = saved_epochs(run.checkpoint)
         raise RunInterrupted(
@@ -112,8 +113,8 @@ def _train_and_report(
     arrays: MnistArrays,
     run: RunDir,
     saved_config: dict[str, Any],
+    placement: Placement,
 ) -> TrainResult:
-    placement = place()
     print(f"Training on {placement.description}")
     result = fit_and_evaluate(
         lambda: build_model(config.model),

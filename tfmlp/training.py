@@ -6,11 +6,12 @@ The same call runs on a laptop's CPU, one GPU, several GPUs (`MirroredStrategy`)
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tfmlp._tf import keras, tf
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistDatasets
+from tfmlp.multi_worker import multi_worker_fixes
 
 OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
     "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate),
@@ -96,6 +98,8 @@ def place(devices: Sequence[str] | None = None) -> Placement:
 
     A cluster in `TF_CONFIG` gives `MultiWorkerMirroredStrategy`; otherwise several GPUs (or the
     devices named) give `MirroredStrategy`, and one device or none gives the default strategy.
+    In a cluster's worker call it before anything else that uses TensorFlow: a process can join a
+    cluster only before its first op.
 
     Args:
         devices: logical devices to mirror over, e.g. `["/cpu:0", "/cpu:1"]`; None picks the GPUs.
@@ -114,10 +118,9 @@ def place(devices: Sequence[str] | None = None) -> Placement:
             tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU instead of grabbing it all
         except RuntimeError:
             pass  # the runtime is already initialized; growth was set, or cannot be, by then
-    workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker", [])
-    if len(workers) > 1:
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        return Placement(strategy, f"{len(workers)} workers x {strategy.num_replicas_in_sync} replicas (MultiWorkerMirroredStrategy)")
+    if strategy := join_cluster():
+        workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+        return Placement(strategy, f"{workers} workers, {strategy.num_replicas_in_sync} replicas in all (MultiWorkerMirroredStrategy)")
     if devices is None:
         devices = [f"/gpu:{index}" for index in range(len(gpus))]
     if len(devices) > 1:
@@ -129,12 +132,51 @@ def place(devices: Sequence[str] | None = None) -> Placement:
     return Placement(tf.distribute.get_strategy(), f"CPU ({os.cpu_count()} cores)")
 
 
+def xla_helps(model: keras.Model, config: TrainConfig) -> bool:
+    """Whether to compile training with XLA: on one CPU, for networks that draw no random numbers.
+
+    Measured on 2 CPU cores (a whole epoch per call, samples/s): XLA trained 10-4 at 17,929 instead
+    of 13,305 and 10-2 at 54,664 instead of 26,855, but 10-5 (dropout) at 12,293 instead of 12,067:
+    drawing the dropout masks under XLA costs what the fused kernels save. On a GPU Keras's own
+    "auto" already picks XLA; under a distribution strategy or op determinism it stays off (Keras
+    would turn it off for determinism anyway, with a warning).
+
+    Args:
+        model: the network to train.
+        config: `deterministic` turns XLA off.
+
+    Returns:
+        True where XLA is measured to help.
+    """
+    if config.deterministic or tf.distribute.has_strategy() or tf.config.list_physical_devices("GPU"):
+        return False
+    return not any(isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator) for layer in _all_layers(model))
+
+
+def _all_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
+    yield layer
+    for inner in getattr(layer, "layers", ()):
+        yield from _all_layers(inner)
+
+
+@functools.cache
+def join_cluster() -> tf.distribute.MultiWorkerMirroredStrategy | None:
+    """Joins the cluster that `TF_CONFIG` names, once per process; None when it names none.
+
+    TensorFlow lets a process join a cluster only before its first op, so a worker calls this (or
+    `place()`) before anything else; later calls return the same strategy.
+
+    Returns:
+        The `MultiWorkerMirroredStrategy` over the cluster's workers, or None.
+    """
+    workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker", [])
+    return tf.distribute.MultiWorkerMirroredStrategy() if len(workers) > 1 else None
+
+
 def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: int = 1) -> keras.Model:
     """Compile for the lab: softmax cross-entropy on logits, the configured optimizer, accuracy.
 
-    XLA stays off, as Keras's "auto" leaves it here, though on 2 CPU cores it trained 10-4 a further
-    1.35x as fast. Its accuracy is not the reason: 10-5 over seeds 777-782 averaged 0.9810 with XLA
-    and 0.9813 without.
+    Training is compiled with XLA where `xla_helps` says so, and with Keras's "auto" elsewhere.
 
     Args:
         model: an uncompiled model that outputs logits.
@@ -159,6 +201,7 @@ def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: 
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
+        jit_compile=True if xla_helps(model, config) else "auto",
     )
     return model
 
@@ -213,19 +256,20 @@ def fit_and_evaluate(
     if checkpoint_dir:
         guards.append(EpochCheckpoint(checkpoint_dir, start))
     started = time.perf_counter()
-    history = model.fit(
-        data.epochs(start.epochs_done, config.epochs),
-        epochs=config.epochs,
-        initial_epoch=start.epochs_done,
-        steps_per_epoch=data.steps_per_epoch,
-        validation_data=data.validation,
-        shuffle=False,  # the stream is already shuffled, epoch by epoch
-        callbacks=[*guards, *callbacks],
-        verbose=verbose,
-    )
-    train_seconds = time.perf_counter() - started
+    with multi_worker_fixes(model, placement.strategy):
+        history = model.fit(
+            data.epochs(start.epochs_done, config.epochs),
+            epochs=config.epochs,
+            initial_epoch=start.epochs_done,
+            steps_per_epoch=data.steps_per_epoch,
+            validation_data=data.validation,
+            shuffle=False,  # the stream is already shuffled, epoch by epoch
+            callbacks=[*guards, *callbacks],
+            verbose=verbose,
+        )
+        train_seconds = time.perf_counter() - started
+        test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
     epochs_run = len(history.epoch)
-    test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
     return TrainResult(
         test_accuracy=float(test_accuracy),
         test_loss=float(test_loss),
