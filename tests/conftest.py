@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, read_mnist
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Take Ctrl-C back where a shell started the tests in the background, ignoring it.
+
+    Children inherit an ignored SIGINT, and then the tests that press Ctrl-C on a run or on
+    TensorBoard (by sending it SIGINT) would see nothing happen.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -40,9 +40,21 @@ def test_batches_and_per_epoch_reshuffle(small_mnist: MnistArrays) -> None:
     assert np.array_equal(next(iter(same_seed.train))[1], labels)
 
 
-def test_validation_and_test_keep_their_order(small_mnist: MnistArrays) -> None:
+def test_validation_and_test_keep_their_order_in_one_batch(small_mnist: MnistArrays) -> None:
     data = make_datasets(small_mnist, batch_size=250, seed=1)
-    assert np.array_equal(np.concatenate([labels for _, labels in data.test.as_numpy_iterator()]), small_mnist.test.labels)
+    batches = [labels for _, labels in data.test.as_numpy_iterator()]
+    assert len(batches) == 1 and np.array_equal(batches[0], small_mnist.test.labels)
+
+
+def test_epoch_orders_hold_the_batches_of_the_epoch_stream(small_mnist: MnistArrays) -> None:
+    data = make_datasets(small_mnist, batch_size=100, seed=777)
+    orders = list(data.epoch_orders(1, 3).as_numpy_iterator())
+    stream = [labels for _, labels in data.epochs(1, 3).as_numpy_iterator()]
+    assert [order.shape for order in orders] == [(50, 100)] * 2
+    assert np.array_equal(small_mnist.train.labels[np.concatenate(orders)], np.stack(stream))
+    assert sorted(orders[0].ravel()) == list(range(5_000))  # every image once per epoch
+    with pytest.raises(ValueError, match="batch size 128 does not divide the 5000 training images"):
+        make_datasets(small_mnist, batch_size=128, seed=777).epoch_orders(0, 1)
 
 
 def test_a_truncated_file_is_rejected_by_checksum(mnist_copy: Path, tmp_path: Path) -> None:

@@ -11,11 +11,14 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
+from tfmlp._tf import keras
+from tfmlp.epoch_step import batches_per_call
 from tfmlp.training import compile_model, fit_and_evaluate, xla_helps
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -132,10 +135,22 @@ def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
     assert cluster[0]["accuracy"] == pytest.approx(alone["accuracy"], abs=0.015)
 
 
-def test_xla_compiles_nets_without_random_layers_on_a_cpu() -> None:
-    plain, dropout = mlp([32]), mlp([32], dropout_rate=0.3)
-    assert xla_helps(plain, TrainConfig())
-    assert not xla_helps(dropout, TrainConfig())  # measured: no faster, the masks cost what XLA saves
-    assert not xla_helps(plain, TrainConfig(deterministic=True))
-    assert compile_model(plain, TrainConfig()).jit_compile is True
-    assert compile_model(dropout, TrainConfig()).jit_compile is False
+def test_xla_compiles_training_on_a_cpu_unless_ops_must_be_deterministic() -> None:
+    assert xla_helps(TrainConfig())
+    assert not xla_helps(TrainConfig(deterministic=True))
+    assert compile_model(mlp([32], dropout_rate=0.3), TrainConfig()).jit_compile is True
+    assert compile_model(mlp([32]), TrainConfig(deterministic=True)).jit_compile is False  # Keras resolves "auto" so on a CPU
+
+
+def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: MnistArrays) -> None:
+    """The same batches in the same order give the same weights, and the model trains batch by batch afterwards."""
+    config = TrainConfig(epochs=2, deterministic=True)  # no XLA on either side: the same kernels
+    data = make_datasets(small_mnist, 100, seed=config.seed)
+    whole = fit_and_evaluate(lambda: mlp([64], dropout_rate=0.3), data, config).model
+    keras.utils.set_random_seed(config.seed)
+    batch_by_batch = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
+    batch_by_batch.fit(data.epochs(0, 2), epochs=2, steps_per_epoch=data.steps_per_epoch, verbose=0)
+    for ours, theirs in zip(whole.get_weights(), batch_by_batch.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    assert batches_per_call(whole) == 1
+    whole.fit(small_mnist.validation.images, small_mnist.validation.labels, batch_size=100, verbose=0)

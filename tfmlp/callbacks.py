@@ -12,6 +12,7 @@ import numpy as np
 
 from tfmlp._tf import keras, tf
 from tfmlp.diagnostics import layer_gradient_norms
+from tfmlp.epoch_step import batches_per_call
 
 ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.LeakyReLU)
 HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the shape shows, the cost stays low
@@ -40,7 +41,7 @@ class CompilationReport(keras.callbacks.Callback):
         self._write = write
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        batches = self.model.steps_per_execution
+        batches = batches_per_call(self.model)
         self._write(f"Compiled {'with' if self.model.jit_compile else 'without'} XLA, {batches} batch{'es' if batches > 1 else ''} per call")
 
 

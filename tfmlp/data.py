@@ -68,8 +68,9 @@ class MnistDatasets:
 
     `epochs(first, stop)` is the same training data as one stream of several epochs whose orders
     depend on the seed and the epoch number alone: a run resumed at epoch 5 sees exactly the batches
-    an uninterrupted run saw from epoch 5 on. `fit_and_evaluate` trains on it; `train` is for your
-    own `model.fit(data.train, epochs=...)` or loop.
+    an uninterrupted run saw from epoch 5 on. `epoch_orders(first, stop)` is that stream as one
+    element per epoch, which `fit_and_evaluate` trains on; `train` is for your own
+    `model.fit(data.train, epochs=...)` or loop.
     """
 
     train: tf.data.Dataset
@@ -92,14 +93,33 @@ class MnistDatasets:
         one epoch to the next. Pass `steps_per_epoch=data.steps_per_epoch` to `fit`.
         """
         images, labels = tf.constant(self.train_split.images), tf.constant(self.train_split.labels)
-        indices, batch_size, seed = tf.range(self.train_size), self.batch_size, self.seed
 
         def one_epoch(epoch: tf.Tensor) -> tf.data.Dataset:
-            order = tf.random.experimental.stateless_shuffle(indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
-            batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+            batches = tf.data.Dataset.from_tensor_slices(self._order(epoch)).batch(self.batch_size)
             return batches.map(lambda batch: (tf.gather(images, batch), tf.gather(labels, batch)))
 
         return tf.data.Dataset.range(first, stop).flat_map(one_epoch).prefetch(tf.data.AUTOTUNE)
+
+    def epoch_orders(self, first: int, stop: int) -> tf.data.Dataset:
+        """Epochs `first` ... `stop - 1` as one element each, so one compiled call can train a whole epoch.
+
+        An element holds an epoch's batches as rows of indices into `train_split`, shaped
+        `(steps_per_epoch, batch_size)`: the batches of `epochs`, in the same order. The images stay
+        where they are; the training step gathers each batch itself (`tfmlp.epoch_step`).
+
+        Raises:
+            ValueError: `batch_size` does not divide the training set, so the rows cannot be equal.
+        """
+        if self.train_size % self.batch_size:
+            raise ValueError(f"batch size {self.batch_size} does not divide the {self.train_size} training images")
+        shape = [self.steps_per_epoch, self.batch_size]
+        return tf.data.Dataset.range(first, stop).map(lambda epoch: tf.reshape(self._order(epoch), shape))
+
+    def _order(self, epoch: tf.Tensor) -> tf.Tensor:
+        """Epoch `epoch`'s order of the training images: a function of the seed and the epoch alone."""
+        return tf.random.experimental.stateless_shuffle(
+            tf.range(self.train_size), seed=tf.stack([tf.constant(self.seed, tf.int64), epoch])
+        )
 
 
 def read_mnist(mnist_dir: str | Path = DEFAULT_MNIST_DIR, tfds_dir: str | Path | None = None) -> MnistArrays:
@@ -141,7 +161,8 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
 
     Args:
         arrays: the splits from `read_mnist` (or any subset of them, for quick experiments).
-        batch_size: examples per batch in every split.
+        batch_size: examples per training batch. Validation and test come as one batch each, as
+            the original fed them, so evaluating them is one call of the compiled test step.
         seed: seeds the training set's shuffle, which draws a new order each epoch. TensorFlow
             derives a shuffle's order from the global seed and the op's seed together, so this
             sets the global seeds too (`keras.utils.set_random_seed`): the order then depends on
@@ -155,16 +176,16 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
     """
     keras.utils.set_random_seed(seed)
 
-    def pipeline(split: Split, shuffle: bool) -> tf.data.Dataset:
+    def pipeline(split: Split, batch_size: int, shuffle: bool) -> tf.data.Dataset:
         dataset = tf.data.Dataset.from_tensor_slices((split.images, split.labels))
         if shuffle:
             dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
         return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
     return MnistDatasets(
-        train=pipeline(arrays.train, shuffle=True),
-        validation=pipeline(arrays.validation, shuffle=False),
-        test=pipeline(arrays.test, shuffle=False),
+        train=pipeline(arrays.train, batch_size, shuffle=True),
+        validation=pipeline(arrays.validation, len(arrays.validation), shuffle=False),
+        test=pipeline(arrays.test, len(arrays.test), shuffle=False),
         train_size=len(arrays.train),
         batch_size=batch_size,
         seed=seed,

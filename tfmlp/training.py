@@ -6,12 +6,13 @@ The same call runs on a laptop's CPU, one GPU, several GPUs (`MirroredStrategy`)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tfmlp._tf import keras, tf
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistDatasets
+from tfmlp.epoch_step import whole_epoch_steps
 from tfmlp.multi_worker import multi_worker_fixes
 
 OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
@@ -132,31 +134,21 @@ def place(devices: Sequence[str] | None = None) -> Placement:
     return Placement(tf.distribute.get_strategy(), f"CPU ({os.cpu_count()} cores)")
 
 
-def xla_helps(model: keras.Model, config: TrainConfig) -> bool:
-    """Whether to compile training with XLA: on one CPU, for networks that draw no random numbers.
+def xla_helps(config: TrainConfig) -> bool:
+    """Whether to compile training with XLA: on one CPU, unless ops must be deterministic.
 
-    Measured on 2 CPU cores (a whole epoch per call, samples/s): XLA trained 10-4 at 17,929 instead
-    of 13,305 and 10-2 at 54,664 instead of 26,855, but 10-5 (dropout) at 12,293 instead of 12,067:
-    drawing the dropout masks under XLA costs what the fused kernels save. On a GPU Keras's own
-    "auto" already picks XLA; under a distribution strategy or op determinism it stays off (Keras
-    would turn it off for determinism anyway, with a warning).
+    Measured on 2 CPU cores, a whole epoch per call, samples/s in a steady epoch: XLA trained 10-2
+    at 114,717 instead of 64,797, 10-4 at 22,677 instead of 15,537, and 10-5 (dropout) at 15,436
+    instead of 12,552. On a GPU Keras's own "auto" already picks XLA; under a distribution strategy
+    or op determinism it stays off (Keras would turn it off for determinism anyway, with a warning).
 
     Args:
-        model: the network to train.
         config: `deterministic` turns XLA off.
 
     Returns:
         True where XLA is measured to help.
     """
-    if config.deterministic or tf.distribute.has_strategy() or tf.config.list_physical_devices("GPU"):
-        return False
-    return not any(isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator) for layer in _all_layers(model))
-
-
-def _all_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
-    yield layer
-    for inner in getattr(layer, "layers", ()):
-        yield from _all_layers(inner)
+    return not (config.deterministic or tf.distribute.has_strategy() or tf.config.list_physical_devices("GPU"))
 
 
 @functools.cache
@@ -201,7 +193,7 @@ def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: 
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
-        jit_compile=True if xla_helps(model, config) else "auto",
+        jit_compile=True if xla_helps(config) else "auto",
     )
     return model
 
@@ -248,20 +240,24 @@ def fit_and_evaluate(
     keras.utils.set_random_seed(config.seed)
     placement = placement or place()
     with placement.strategy.scope():
-        # Keras 3.15 cannot run several steps per call under MirroredStrategy (a while-loop error).
-        steps_per_execution = 1 if tf.distribute.has_strategy() else data.steps_per_epoch
-        model = compile_model(build_model(), config, steps_per_execution)
+        # A whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all its batches
+        # per call, or one batch under a strategy (Keras 3.15 fails there with a while-loop error).
+        distributed = tf.distribute.has_strategy()
+        whole_epochs = not distributed and data.train_size % data.batch_size == 0
+        model = compile_model(build_model(), config, 1 if whole_epochs or distributed else data.steps_per_epoch)
         start = restore_checkpoint(model, checkpoint_dir) if checkpoint_dir else Checkpoint()
     guards: list[keras.callbacks.Callback] = [DivergenceGuard()]
     if checkpoint_dir:
         guards.append(EpochCheckpoint(checkpoint_dir, start))
+    first, stop = start.epochs_done, config.epochs
+    looping = whole_epoch_steps(model, data.train_split, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
     started = time.perf_counter()
-    with multi_worker_fixes(model, placement.strategy):
+    with multi_worker_fixes(model, placement.strategy), looping:
         history = model.fit(
-            data.epochs(start.epochs_done, config.epochs),
-            epochs=config.epochs,
-            initial_epoch=start.epochs_done,
-            steps_per_epoch=data.steps_per_epoch,
+            data.epoch_orders(first, stop) if whole_epochs else data.epochs(first, stop),
+            epochs=stop,
+            initial_epoch=first,
+            steps_per_epoch=1 if whole_epochs else data.steps_per_epoch,
             validation_data=data.validation,
             shuffle=False,  # the stream is already shuffled, epoch by epoch
             callbacks=[*guards, *callbacks],
