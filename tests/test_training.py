@@ -18,7 +18,7 @@ from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
 from tfmlp._tf import keras
-from tfmlp.epoch_step import batches_per_call
+from tfmlp.epoch_step import batches_per_call, whole_epoch_steps
 from tfmlp.training import compile_model, fit_and_evaluate, xla_helps
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -147,8 +147,12 @@ def test_xla_compiles_nets_without_random_layers_on_a_cpu() -> None:
 def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: MnistArrays) -> None:
     """The same batches in the same order give the same weights, and the model trains batch by batch afterwards."""
     config = TrainConfig(epochs=2, deterministic=True)  # no XLA on either side: the same kernels
+    keras.utils.set_random_seed(config.seed)
     data = make_datasets(small_mnist, 100, seed=config.seed)
-    whole = fit_and_evaluate(lambda: mlp([64], dropout_rate=0.3), data, config).model
+    whole = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
+    with whole_epoch_steps(whole, small_mnist.train, data.steps_per_epoch):
+        assert batches_per_call(whole) == data.steps_per_epoch
+        whole.fit(data.epoch_orders(0, 2), epochs=2, steps_per_epoch=1, verbose=0)
     keras.utils.set_random_seed(config.seed)
     batch_by_batch = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
     batch_by_batch.fit(data.epochs(0, 2), epochs=2, steps_per_epoch=data.steps_per_epoch, verbose=0)

@@ -252,11 +252,13 @@ def fit_and_evaluate(
     keras.utils.set_random_seed(config.seed)
     placement = placement or place()
     with placement.strategy.scope():
-        # A whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all its batches
-        # per call, or one batch under a strategy (Keras 3.15 fails there with a while-loop error).
+        # Under XLA, a whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all
+        # its batches per call (10-5's tested path), or one batch under a strategy (Keras 3.15 fails
+        # there with a while-loop error).
+        model = build_model()
         distributed = tf.distribute.has_strategy()
-        whole_epochs = not distributed and data.train_size % data.batch_size == 0
-        model = compile_model(build_model(), config, 1 if whole_epochs or distributed else data.steps_per_epoch)
+        whole_epochs = xla_helps(model, config) and data.train_size % data.batch_size == 0
+        model = compile_model(model, config, 1 if whole_epochs or distributed else data.steps_per_epoch)
         start = restore_checkpoint(model, checkpoint_dir) if checkpoint_dir else Checkpoint()
     guards: list[keras.callbacks.Callback] = [DivergenceGuard()]
     if checkpoint_dir:
