@@ -4,8 +4,9 @@ Keras calls `train_step` once per batch. Even with `steps_per_execution`, its lo
 from a `tf.data` iterator and launches the compiled step again. On 2 CPU cores, with XLA, a steady
 epoch of 10-2 trained at 54,664 samples/s that way and at 114,717 this way (10-4: 17,929 and
 22,677). Here one dataset element is a whole epoch's order (`MnistDatasets.epoch_orders`), the
-training images are one tensor that the compiled program takes whole, and the step loops over the epoch's batches inside that program, gathering each batch and
-calling Keras's own `train_step` on it, so the loss, the metrics and the optimizer are Keras's.
+training images are one tensor that the compiled program takes whole, and the step loops over the
+epoch's batches inside that program, gathering each batch and calling Keras's own `train_step` on
+it, so the loss, the metrics and the optimizer are Keras's.
 
 Keras offers no switch for this, so `whole_epoch_steps` puts the looping step on this one model
 instance for the length of a `with` block and takes it away on exit: the model stays a plain Keras
