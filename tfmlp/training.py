@@ -180,7 +180,8 @@ def join_cluster() -> tf.distribute.MultiWorkerMirroredStrategy | None:
 def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: int = 1) -> keras.Model:
     """Compile for the lab: softmax cross-entropy on logits, the configured optimizer, accuracy.
 
-    Training is compiled with XLA where `xla_helps` says so, and with Keras's "auto" elsewhere.
+    Training is compiled with XLA where `xla_helps` says so (validation and test then run without
+    it), and with Keras's "auto" elsewhere.
 
     Args:
         model: an uncompiled model that outputs logits.
