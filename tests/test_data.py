@@ -57,6 +57,13 @@ def test_epoch_orders_hold_the_batches_of_the_epoch_stream(small_mnist: MnistArr
         make_datasets(small_mnist, batch_size=128, seed=777).epoch_orders(0, 1)
 
 
+def test_no_pipeline_runs_the_autotuner(small_mnist: MnistArrays) -> None:
+    """Deleting an iterator waits for the autotuner's wake-up: Keras deletes one after every validation pass."""
+    data = make_datasets(small_mnist, batch_size=100, seed=777)
+    for dataset in (data.train, data.validation, data.test, data.epochs(0, 2), data.epoch_orders(0, 2)):
+        assert dataset.options().autotune.enabled is False
+
+
 def test_a_truncated_file_is_rejected_by_checksum(mnist_copy: Path, tmp_path: Path) -> None:
     damaged = mnist_copy / "t10k-labels-idx1-ubyte.gz"
     damaged.write_bytes(damaged.read_bytes()[:1_000])

@@ -144,6 +144,18 @@ def test_xla_compiles_nets_without_random_layers_on_a_cpu() -> None:
     assert compile_model(dropout, TrainConfig()).jit_compile is False  # Keras resolves "auto" so on a CPU
 
 
+@pytest.mark.parametrize("dropout_rate", [0.0, 0.3], ids=["xla", "no-xla"])
+def test_the_train_function_is_traced_once(small_mnist: MnistArrays, dropout_rate: float) -> None:
+    """compile_model makes the optimizer's and the metric's variables, so tf.function needs no second trace."""
+    model = compile_model(mlp([32], dropout_rate=dropout_rate), TrainConfig(), steps_per_execution=1)
+    traces: list[object] = []
+    batch_step = model.train_step
+    model.train_step = lambda batch: (traces.append(batch), batch_step(batch))[1]  # Python runs it only while tracing
+    data = make_datasets(small_mnist, 100, seed=777)
+    model.fit(data.epochs(0, 2), epochs=2, steps_per_epoch=data.steps_per_epoch, validation_data=data.validation, verbose=0)
+    assert len(traces) == 1
+
+
 def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: MnistArrays) -> None:
     """The same batches in the same order give the same weights, and the model trains batch by batch afterwards."""
     config = TrainConfig(epochs=2, deterministic=True)  # no XLA on either side: the same kernels
