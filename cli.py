@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 import labs
+from tfmlp.config import MAX_SEED
 
 
 class _UserError(click.ClickException):
@@ -142,6 +143,7 @@ def run_lab(
         raise click.UsageError(str(error)) from None
     click.echo(lab.heading)
 
+    from tfmlp._tf import tf
     from tfmlp.data import MnistDataError
     from tfmlp.runner import RunOptions
     from tfmlp.training import TrainingDiverged
@@ -160,6 +162,8 @@ def run_lab(
         raise _UserError(str(error)) from None
     except TrainingDiverged as error:
         raise _RunFailed(f"{error}; the run is marked diverged in its metrics.json") from None
+    except (MemoryError, tf.errors.ResourceExhaustedError):
+        raise _RunFailed("out of memory while training: use fewer or narrower layers, or a smaller batch") from None
     except OSError as error:
         raise _UserError(f"cannot write the run: {error}") from None
     if seeds is not None:
@@ -180,7 +184,7 @@ def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
 @click.option("--max-trials", type=click.IntRange(min=1), default=20, show_default=True, help="Trials at most.")
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True, help="Epochs per trial.")
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Wall-clock budget; the search ends cleanly.")
-@click.option("--seed", type=int, default=777, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=777, show_default=True)
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/search"), show_default=True,
               help="The search's folder; rerun with the same one to resume.")
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming a search in --logdir.")

@@ -113,10 +113,12 @@ def test_an_ensemble_averages_its_members_logits() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"kernel_init": "glorot"}, "unknown initializer 'glorot'; valid: normal, small_normal, truncated_normal, xavier, he, lecun, zeros"),
-        ({"dropout_rate": 1.0}, r"dropout_rate must be in \[0, 1\)"),
-        ({"widths": [0]}, "every hidden width must be at least 1"),
-        ({"widths": [8], "dropout_type": "gaussian"}, "unknown dropout_type 'gaussian'; valid: standard, alpha"),
+        ({"kernel_init": "glorot"}, "kernel_init must be one of normal, small_normal, truncated_normal, xavier, he, lecun, zeros, got 'glorot'"),
+        ({"bias_init": "one"}, "bias_init must be one of normal, small_normal, truncated_normal, xavier, he, lecun, zeros, got 'one'"),
+        ({"dropout_rate": 1.0}, r"dropout_rate must be a number in \[0, 1\), got 1.0"),
+        ({"widths": [0]}, r"widths must be a list of hidden layer widths, each an integer ≥ 1 \(e.g. \[512, 512\]\), got \[0\]"),
+        ({"widths": [8], "dropout_type": "gaussian"}, "dropout_type must be one of standard, alpha, got 'gaussian'"),
+        ({"activation": "swishy"}, "activation must be a Keras activation name such as relu, leaky_relu, elu, selu, tanh, sigmoid, got 'swishy'"),
     ],
 )
 def test_bad_arguments_are_refused_clearly(kwargs: dict, message: str) -> None:

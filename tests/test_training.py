@@ -47,7 +47,7 @@ def test_the_same_seed_gives_the_same_run(small_mnist: MnistArrays) -> None:
 
 
 def test_an_unknown_optimizer_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'; valid: sgd, momentum, adagrad, adadelta, rmsprop, adam, adamax, nadam"):
+    with pytest.raises(ValueError, match="optimizer must be one of sgd, momentum, adagrad, adadelta, rmsprop, adam, adamax, nadam, got 'adamw'"):
         compile_model(mlp([8]), TrainConfig(optimizer="adamw"))
 
 

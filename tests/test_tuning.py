@@ -94,15 +94,30 @@ def test_a_search_space_file_changes_only_the_fields_it_names(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"dept": [2, 3]}', "{path} has keys no search space has: dept"),
-        ('{"depth": [3, 2]}', "the search space's depth must be [low, high], got [3, 2]"),
-        ('{"depth": 3}', "{path}: every field of a search space is a non-empty list"),
+        ('{"depth": 3}', "depth must be [low, high], got 3"),
+        ('{"depth": ["a", 3]}', "depth[0] must be an integer ≥ 1, got 'a'"),
+        ('{"depth": [4, 2]}', "depth must be [low, high] with low ≤ high, got [4, 2]"),
+        ('{"width": [0, 64]}', "width[0] must be an integer ≥ 1, got 0"),
+        ('{"dropout_rate": [0, 1.5]}', "dropout_rate[1] must be a number in [0, 1), got 1.5"),
+        ('{"learning_rate": [0, 0.1]}', "learning_rate[0] must be a number > 0, got 0"),
+        ('{"activations": []}', "activations must be a non-empty list, got []"),
+        ('{"activations": ["relu", "swishy"]}', "activations[1] must be a Keras activation name such as relu"),
+        ('{"initializers": ["glorot"]}', "initializers[0] must be one of normal, small_normal, truncated_normal, xavier"),
+        ('{"optimizers": ["adamw"]}', "optimizers[0] must be one of sgd, momentum, adagrad, adadelta, rmsprop, adam"),
+        ('{"batch_norm": ["yes"]}', "batch_norm[0] must be true or false, got 'yes'"),
+        ('{"batch_sizes": [100, 60000]}', "batch_sizes[1] must be an integer from 1 to 55000 (the training set's size), got 60000"),
+        ('{"width": [64, 10000000]}', "the search space's largest network needs about"),
+        ('{"depths": [1, 2]}', "has keys no search space has: depths"),
+        ('["depth"]', "must hold a JSON object of search space fields, got list"),
     ],
 )
 def test_a_bad_search_space_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
+    """Every field is checked for type and range before anything is built; the line names the field."""
     path = tmp_path / "space.json"
     path.write_text(content)
     result = CliRunner().invoke(cli, ["tune", "--space", str(path), "--logdir", str(tmp_path / "search")])
     assert result.exit_code == 2
-    assert result.output.strip() == "Error: " + message.format(path=path)
-    assert not (tmp_path / "search").exists()
+    assert result.output.strip().count("\n") == 0, result.output
+    assert result.output.startswith(f"Error: {path}") and message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "search").exists(), "a refused search space must leave no search behind"

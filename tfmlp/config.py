@@ -7,21 +7,90 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
+# What the lab trains on, as `input_data` split it (`tfmlp.data` reads it; configs are checked against it).
+IMAGE_PIXELS = 28 * 28
+NUM_CLASSES = 10
+VALIDATION_SIZE = 5_000  # input_data kept the first 5,000 training images apart: 55,000 remain.
+TRAIN_SIZE = 55_000
+TEST_SIZE = 10_000
+MAX_SEED = 2**32 - 1  # numpy's and TensorFlow's seeds are unsigned 32-bit
+
+
 class ConfigError(ValueError):
-    """A configuration names a value no model or training accepts; the message says which."""
+    """A configuration holds a value no model or training accepts; the message names the field,
+    what it got and what is valid, e.g. "model.dropout_rate must be a number in [0, 1), got 1.0"."""
+
+    @classmethod
+    def of(cls, name: str, got: Any, valid: str) -> ConfigError:
+        return cls(f"{name} must be {valid}, got {got!r}")
+
+    def within(self, section: str) -> ConfigError:
+        """The same error, its field named as part of `section` ("model", "train")."""
+        return ConfigError(f"{section}.{self}")
+
+
+def integer(name: str, value: Any, low: int, high: int | None = None, why_high: str = "") -> int:
+    """`value` if it is an integer in [low, high] (not a bool, not 5.0), else ConfigError naming `name`
+    (and `why_high`, the reason for the upper limit)."""
+    if high is None:
+        valid = f"an integer ≥ {low}"
+    else:
+        valid = f"an integer from {low} to {high}" + (f" ({why_high})" if why_high else "")
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        raise ConfigError.of(name, value, valid)
+    return value
+
+
+def number(name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> float:
+    """`value` as a float if it is a finite number in the interval, else ConfigError naming `name`."""
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    valid = f"a number > {low:g}" if math.isinf(high) and low_open else f"a number in {interval}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError.of(name, value, "a finite " + valid.removeprefix("a "))
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (above and below):
+        raise ConfigError.of(name, value, valid)
+    return float(value)
+
+
+def text(name: str, value: Any) -> str:
+    """`value` if it is a non-empty string, else ConfigError naming `name`."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError.of(name, value, "a name (a non-empty string)")
+    return value
+
+
+def flag(name: str, value: Any) -> bool:
+    """`value` if it is true or false (or 1 or 0, as searches before this check saved them), else
+    ConfigError naming `name`."""
+    if value not in (True, False) or not isinstance(value, (bool, int)):
+        raise ConfigError.of(name, value, "true or false")
+    return bool(value)
+
+
+def choice(name: str, value: Any, valid: Iterable[str]) -> str:
+    """`value` if it is one of `valid`, else ConfigError naming `name` and the valid ones."""
+    names = list(valid)
+    if value not in names:
+        raise ConfigError.of(name, value, f"one of {', '.join(names)}")
+    return value
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """What `tfmlp.models.mlp` builds: hidden widths, then how each layer is made.
 
-    `widths=()` is softmax regression: the 784 inputs straight to the 10 logits. `mlp` checks the
-    values, so a config is validated exactly where the model is built.
+    `widths=()` is softmax regression: the 784 inputs straight to the 10 logits. Types and ranges
+    are checked here, on creation; the names of activations and initializers where they are made
+    (`tfmlp.models`), which knows them.
     """
 
     widths: tuple[int, ...] = ()
@@ -34,7 +103,26 @@ class ModelConfig:
     batch_norm_momentum: float = 0.99
 
     def __post_init__(self) -> None:
+        if not isinstance(self.widths, (list, tuple)) or not all(
+            isinstance(width, int) and not isinstance(width, bool) and width >= 1 for width in self.widths
+        ):
+            raise ConfigError.of("widths", self.widths, "a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512])")
         object.__setattr__(self, "widths", tuple(self.widths))  # JSON gives lists back.
+        for name in ("activation", "kernel_init", "bias_init", "dropout_type"):
+            text(name, getattr(self, name))
+        object.__setattr__(self, "dropout_rate", number("dropout_rate", self.dropout_rate, 0.0, 1.0, high_open=True))
+        object.__setattr__(self, "batch_norm", flag("batch_norm", self.batch_norm))
+        object.__setattr__(
+            self, "batch_norm_momentum", number("batch_norm_momentum", self.batch_norm_momentum, 0.0, 1.0, high_open=True)
+        )
+
+    def parameter_count(self, input_dim: int = IMAGE_PIXELS, num_classes: int = NUM_CLASSES) -> int:
+        """Weights the network holds, without building it: a hidden layer with batch norm has no bias
+        but four vectors of batch norm (scale, offset, moving mean and variance)."""
+        sizes = (input_dim, *self.widths, num_classes)
+        per_unit = 4 if self.batch_norm else 1
+        hidden = sum(fan_in * width + per_unit * width for fan_in, width in zip(sizes, self.widths))
+        return hidden + sizes[-2] * num_classes + num_classes
 
 
 @dataclass(frozen=True)
@@ -49,12 +137,13 @@ class TrainConfig:
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism: bit-identical reruns, slower
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        integer("epochs", self.epochs, 1)
+        integer("batch_size", self.batch_size, 1, TRAIN_SIZE, why_high="the training set's size")
+        learning_rate = number("learning_rate", self.learning_rate, 0.0, math.inf, low_open=True)
+        object.__setattr__(self, "learning_rate", learning_rate)
+        text("optimizer", self.optimizer)
+        integer("seed", self.seed, 0, MAX_SEED)
+        object.__setattr__(self, "deterministic", flag("deterministic", self.deterministic))
 
 
 @dataclass(frozen=True)
@@ -70,21 +159,40 @@ class LabConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LabConfig:
-        """The inverse of `to_dict`, for replaying a saved run's `config.json`."""
-        return cls(model=ModelConfig(**data.get("model", {})), train=TrainConfig(**data.get("train", {})))
+        """The inverse of `to_dict`, for replaying a saved run's `config.json`.
+
+        Raises:
+            ConfigError: a section is not an object, has a field no configuration has, or a field's
+                value has the wrong type or range; the message names the field ("train.epochs").
+        """
+        sections = {"model": ModelConfig, "train": TrainConfig}
+        made = {}
+        for section, kind in sections.items():
+            values = data.get(section, {})
+            if not isinstance(values, dict):
+                raise ConfigError.of(section, values, "an object of fields")
+            names = [item.name for item in dataclasses.fields(kind)]
+            if unknown := sorted(set(values) - set(names)):
+                raise ConfigError(f"{section} has no field {unknown[0]!r}; its fields: {', '.join(names)}")
+            try:
+                made[section] = kind(**values)
+            except ConfigError as error:
+                raise error.within(section) from None
+        return cls(**made)
 
     @classmethod
     def load(cls, path: str | Path) -> LabConfig:
         """A configuration saved by a run or a search (`config.json`, `best.json`), to replay it.
 
         Raises:
-            ValueError: the file is missing, is not JSON, or holds keys no configuration has.
+            ValueError: the file is missing or not JSON, or holds keys no configuration has
+                (`ConfigError`, naming the field, for a value of the wrong type or range).
         """
         data = read_json_object(path, allowed_keys={"lab", "model", "train"}, what="lab configuration")
         try:
             return cls.from_dict(data)
-        except TypeError as error:
-            raise ValueError(f"{path} does not describe a lab configuration: {error}") from None
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
 
     def with_training(self, **overrides: Any) -> LabConfig:
         """A copy whose training fields are replaced, skipping overrides that are None (options not given)."""
@@ -101,7 +209,9 @@ def read_json_object(path: str | Path, allowed_keys: set[str], what: str) -> dic
         raise ValueError(f"cannot read {path}: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno})") from None
-    unknown = sorted(set(data) - allowed_keys) if isinstance(data, dict) else ["(not an object)"]
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object of {what} fields, got {type(data).__name__} {json.dumps(data)[:40]}")
+    unknown = sorted(set(data) - allowed_keys)
     if unknown:
         raise ValueError(f"{path} has keys no {what} has: {', '.join(unknown)}")
     return data

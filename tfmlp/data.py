@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tfmlp._tf import keras, tf
+from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, VALIDATION_SIZE  # noqa: F401  (NUM_CLASSES: re-exported)
 
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
@@ -33,9 +34,6 @@ MNIST_FILES = (
     "t10k-images-idx3-ubyte.gz",
     "t10k-labels-idx1-ubyte.gz",
 )
-IMAGE_PIXELS = 28 * 28
-NUM_CLASSES = 10
-VALIDATION_SIZE = 5_000  # input_data kept the first 5,000 training images apart: 55,000 remain.
 
 
 class MnistDataError(ValueError):

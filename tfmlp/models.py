@@ -11,8 +11,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from tfmlp._tf import keras
-from tfmlp.config import ModelConfig
-from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES
+from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
 
 from keras import layers
 
@@ -26,6 +25,7 @@ INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "zeros": keras.initializers.Zeros,
 }
 DROPOUT_TYPES: dict[str, type[keras.layers.Layer]] = {"standard": layers.Dropout, "alpha": layers.AlphaDropout}
+EXAMPLE_ACTIVATIONS = ("relu", "leaky_relu", "elu", "selu", "tanh", "sigmoid")
 LEAKY_RELU_SLOPE = 0.01  # the course's leaky ReLU, max(0.01x, x); Keras's own default slope is 0.2
 
 
@@ -40,10 +40,7 @@ def initializer(name: str) -> keras.initializers.Initializer:
     Returns:
         A new Keras initializer (a new one per layer, so layers draw different weights).
     """
-    try:
-        return INITIALIZERS[name]()
-    except KeyError:
-        raise ValueError(f"unknown initializer {name!r}; valid: {', '.join(INITIALIZERS)}") from None
+    return INITIALIZERS[choice("initializer", name, INITIALIZERS)]()
 
 
 def mlp(
@@ -83,29 +80,31 @@ def mlp(
     Returns:
         An uncompiled `keras.Sequential` whose output is `(batch, num_classes)` logits.
 
+    Raises:
+        ConfigError: a value has the wrong type or range, or names no initializer, activation or
+            dropout type; the message names the argument.
+
     Example:
         >>> model = mlp([512] * 4, kernel_init="xavier", dropout_rate=0.3)  # lab 10-5
     """
-    if any(width < 1 for width in widths):
-        raise ValueError(f"every hidden width must be at least 1, got {tuple(widths)}")
-    if not 0.0 <= dropout_rate < 1.0:
-        raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
-    if dropout_type not in DROPOUT_TYPES:
-        raise ValueError(f"unknown dropout_type {dropout_type!r}; valid: {', '.join(DROPOUT_TYPES)}")
-    activation_layer(activation)  # refuses an unknown name even where there is no hidden layer to use it
+    config = ModelConfig(  # checks every value's type and range, as for a configuration file
+        widths=widths,
+        activation=activation,
+        kernel_init=kernel_init,
+        bias_init=bias_init,
+        dropout_rate=dropout_rate,
+        dropout_type=dropout_type,
+        batch_norm=batch_norm,
+        batch_norm_momentum=batch_norm_momentum,
+    )
+    choice("kernel_init", kernel_init, INITIALIZERS)
+    choice("bias_init", bias_init, INITIALIZERS)
+    choice("dropout_type", dropout_type, DROPOUT_TYPES)
+    check_activation(activation)  # even where there is no hidden layer to use it
+    settings = dataclasses.asdict(config)
     model = keras.Sequential([keras.Input(shape=(input_dim,))], name=name)
-    for index, width in enumerate(widths, start=1):
-        for layer in hidden_block(
-            width,
-            index,
-            activation=activation,
-            kernel_init=kernel_init,
-            bias_init=bias_init,
-            dropout_rate=dropout_rate,
-            dropout_type=dropout_type,
-            batch_norm=batch_norm,
-            batch_norm_momentum=batch_norm_momentum,
-        ):
+    for index, width in enumerate(settings.pop("widths"), start=1):
+        for layer in hidden_block(width, index, **settings):
             model.add(layer)
     model.add(logits_layer(num_classes, kernel_init, bias_init))
     return model
@@ -239,10 +238,24 @@ def ensemble(members: Sequence[keras.Model], name: str = "ensemble") -> keras.Mo
 
 
 def activation_layer(activation: str, name: str | None = None) -> keras.layers.Layer:
-    """The activation as a layer of its own; "leaky_relu" with the course's slope of 0.01."""
-    if activation == "leaky_relu":
+    """The activation as a layer of its own; "leaky_relu" with the course's slope of 0.01.
+
+    Raises:
+        ConfigError: Keras knows no activation of that name.
+    """
+    if check_activation(activation) == "leaky_relu":
         return layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE, name=name)
     return layers.Activation(activation, name=name)
+
+
+def check_activation(activation: str, field: str = "activation") -> str:
+    """`activation` if it names an activation ("leaky_relu" or Keras's), else ConfigError naming `field`."""
+    try:
+        if activation != "leaky_relu":
+            keras.activations.get(activation)
+    except ValueError:
+        raise ConfigError.of(field, activation, f"a Keras activation name such as {', '.join(EXAMPLE_ACTIVATIONS)}") from None
+    return activation
 
 
 def logits_layer(num_classes: int = NUM_CLASSES, kernel_init: str = "xavier", bias_init: str = "normal") -> keras.layers.Dense:

@@ -21,6 +21,7 @@ from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import saved_epochs
 from tfmlp.config import ConfigError, LabConfig, ModelConfig
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
+from tfmlp.machine import require_memory
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir, write_json
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
@@ -36,15 +37,24 @@ class RunOptions:
 
 
 def check_config(config: LabConfig, build_model: Callable[[ModelConfig], keras.Model]) -> None:
-    """Build and compile `config` once, so that a bad value is refused before a run's folder exists.
+    """Refuse a bad `config` before a run's folder exists: its size against this machine's memory
+    (before anything is allocated), then build and compile it once.
 
     Raises:
-        ConfigError: the factory or the optimizer refuses a value; the message names it.
+        ConfigError: the network would not fit in memory, or the factory or the optimizer refuses a
+            value; the message names the field ("model.activation must be ...").
     """
+    require_memory(config)
     try:
-        compile_model(build_model(config.model), config.train)
-    except ValueError as error:
+        model = build_model(config.model)
+    except ConfigError as error:
+        raise error.within("model") from None
+    except ValueError as error:  # a lab's own factory
         raise ConfigError(str(error)) from None
+    try:
+        compile_model(model, config.train)
+    except ConfigError as error:
+        raise error.within("train") from None
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -19,9 +19,10 @@ from typing import Any
 
 from tfmlp._tf import keras, tf
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
-from tfmlp.config import TrainConfig
+from tfmlp.config import TrainConfig, choice
 from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import whole_epoch_steps
+from tfmlp.machine import cpu_description
 from tfmlp.multi_worker import multi_worker_fixes
 
 OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
@@ -131,7 +132,7 @@ def place(devices: Sequence[str] | None = None) -> Placement:
     if gpus:
         name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
         return Placement(tf.distribute.get_strategy(), f"GPU 0 ({name})")
-    return Placement(tf.distribute.get_strategy(), f"CPU ({os.cpu_count()} cores)")
+    return Placement(tf.distribute.get_strategy(), f"CPU ({cpu_description()})")
 
 
 def xla_helps(model: keras.Model, config: TrainConfig) -> bool:
@@ -195,12 +196,9 @@ def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: 
         The same model, compiled.
 
     Raises:
-        ValueError: the optimizer is unknown.
+        ConfigError: the optimizer is unknown.
     """
-    try:
-        optimizer = OPTIMIZERS[config.optimizer](config.learning_rate)
-    except KeyError:
-        raise ValueError(f"unknown optimizer {config.optimizer!r}; valid: {', '.join(OPTIMIZERS)}") from None
+    optimizer = OPTIMIZERS[choice("optimizer", config.optimizer, OPTIMIZERS)](config.learning_rate)
     xla = xla_helps(model, config)
     model.compile(
         optimizer=optimizer,

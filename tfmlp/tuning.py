@@ -9,8 +9,10 @@ is touched once, by the best model, after the search.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,24 @@ from typing import Any
 from tfmlp._tf import keras  # first: keras_tuner imports TensorFlow, which must start quietly
 
 import keras_tuner  # noqa: E402  (after the quiet import above)
-from tfmlp.config import LabConfig, ModelConfig, TrainConfig, read_json_object
+from tfmlp.config import (
+    TRAIN_SIZE,
+    ConfigError,
+    LabConfig,
+    ModelConfig,
+    TrainConfig,
+    choice,
+    flag,
+    integer,
+    number,
+    read_json_object,
+    text,
+)
 from tfmlp.data import MnistArrays, make_datasets
-from tfmlp.models import mlp_from_config
+from tfmlp.machine import require_memory
+from tfmlp.models import INITIALIZERS, check_activation, mlp_from_config
 from tfmlp.runs import write_json
-from tfmlp.training import compile_model, place
+from tfmlp.training import OPTIMIZERS, compile_model, place
 
 TUNERS = {
     "random": keras_tuner.RandomSearch,
@@ -33,6 +48,23 @@ OBJECTIVE = "val_accuracy"
 # keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
 # 30-minute search on a laptop lasts. After these few, the Gaussian process chooses.
 BAYESIAN_RANDOM_TRIALS = 6
+
+
+def _range(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, Any]:
+    """`value` as (low, high), each value passed by `check` (given its name, "depth[0]"), low ≤ high."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigError.of(name, value, "[low, high]")
+    low, high = (check(f"{name}[{index}]", item) for index, item in enumerate(value))
+    if low > high:
+        raise ConfigError.of(name, list(value), "[low, high] with low ≤ high")
+    return low, high
+
+
+def _options(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, ...]:
+    """`value` as a tuple of options, each passed by `check` (given its name, "optimizers[1]"), at least one."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError.of(name, value, "a non-empty list")
+    return tuple(check(f"{name}[{index}]", item) for index, item in enumerate(value))
 
 
 @dataclass(frozen=True)
@@ -50,26 +82,49 @@ class SearchSpace:
     batch_sizes: tuple[int, ...] = (32, 64, 100, 128, 256)
 
     def __post_init__(self) -> None:
-        for name in ("depth", "width", "dropout_rate", "learning_rate"):
-            bounds = getattr(self, name)
-            if len(bounds) != 2 or bounds[0] > bounds[1]:
-                raise ValueError(f"the search space's {name} must be [low, high], got {list(bounds)}")
+        """Checks every field's type and range, and that the largest network of the space fits in memory.
+
+        Raises:
+            ConfigError: the message names the field ("learning_rate[0] must be ...").
+        """
+        checked = {
+            "depth": _range("depth", self.depth, lambda name, value: integer(name, value, 1)),
+            "width": _range("width", self.width, lambda name, value: integer(name, value, 1)),
+            "dropout_rate": _range("dropout_rate", self.dropout_rate, lambda name, value: number(name, value, 0.0, 1.0, high_open=True)),
+            "learning_rate": _range(
+                "learning_rate", self.learning_rate, lambda name, value: number(name, value, 0.0, math.inf, low_open=True)
+            ),
+            "activations": _options("activations", self.activations, lambda name, value: check_activation(text(name, value), name)),
+            "initializers": _options("initializers", self.initializers, lambda name, value: choice(name, value, INITIALIZERS)),
+            "optimizers": _options("optimizers", self.optimizers, lambda name, value: choice(name, value, OPTIMIZERS)),
+            "batch_norm": _options("batch_norm", self.batch_norm, flag),
+            "batch_sizes": _options(
+                "batch_sizes", self.batch_sizes, lambda name, value: integer(name, value, 1, TRAIN_SIZE, "the training set's size")
+            ),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # JSON's lists become tuples
+        largest = LabConfig(
+            ModelConfig(widths=(self.width[1],) * self.depth[1], batch_norm=True), TrainConfig(batch_size=max(self.batch_sizes))
+        )
+        require_memory(largest, what="the search space's largest network")
 
     def draw(self, hp: keras_tuner.HyperParameters, epochs: int, seed: int) -> LabConfig:
-        """One configuration, its values drawn through keras-tuner's `hp`."""
-        depth = hp.Int("depth", *self.depth)
+        """One configuration, its values drawn through keras-tuner's `hp` (as Python numbers: a
+        configuration refuses numpy's, and keras-tuner's optimizers may hand them back)."""
+        depth = int(hp.Int("depth", *self.depth))
         model = ModelConfig(
-            widths=(hp.Int("width", *self.width, step=64),) * depth,
+            widths=(int(hp.Int("width", *self.width, step=64)),) * depth,
             activation=hp.Choice("activation", list(self.activations)),
             kernel_init=hp.Choice("kernel_init", list(self.initializers)),
             bias_init="zeros",
-            dropout_rate=hp.Float("dropout_rate", *self.dropout_rate, step=0.1),
-            batch_norm=hp.Choice("batch_norm", list(self.batch_norm)),
+            dropout_rate=float(hp.Float("dropout_rate", *self.dropout_rate, step=0.1)),
+            batch_norm=bool(hp.Choice("batch_norm", list(self.batch_norm))),  # a bool comes back as 0 or 1
         )
         train = TrainConfig(
             epochs=epochs,
-            batch_size=hp.Choice("batch_size", list(self.batch_sizes)),
-            learning_rate=hp.Float("learning_rate", *self.learning_rate, sampling="log"),
+            batch_size=int(hp.Choice("batch_size", list(self.batch_sizes))),
+            learning_rate=float(hp.Float("learning_rate", *self.learning_rate, sampling="log")),
             optimizer=hp.Choice("optimizer", list(self.optimizers)),
             seed=seed,
         )
@@ -80,13 +135,15 @@ class SearchSpace:
         """A space from a JSON file naming the fields to change, e.g. `{"depth": [2, 3], "optimizers": ["adam"]}`.
 
         Raises:
-            ValueError: the file is unreadable, not JSON, or names a field no space has.
+            ValueError: the file is unreadable, not JSON, or names a field no space has
+                (`ConfigError`, naming the field, for a value of the wrong type or range).
         """
         fields = {field.name for field in dataclasses.fields(cls)}
         data = read_json_object(path, allowed_keys=fields, what="search space")
-        if not all(isinstance(value, list) and value for value in data.values()):
-            raise ValueError(f"{path}: every field of a search space is a non-empty list")
-        return cls(**{name: tuple(value) for name, value in data.items()})
+        try:
+            return cls(**data)
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
 
 
 # The course's lessons as a search space: ReLU-like activations, Xavier or He, Adam, dropout, and
