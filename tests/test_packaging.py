@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -20,6 +22,7 @@ def test_the_package_pins_what_requirements_pin() -> None:
     assert declared == runtime
 
 
+@pytest.mark.slow
 def test_installed_outside_the_checkout_it_imports_builds_and_runs(tmp_path: Path) -> None:
     target = tmp_path / "site"
     install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(REPOSITORY)]

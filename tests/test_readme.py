@@ -26,6 +26,7 @@ def test_the_section_has_both_examples() -> None:
     assert "keras.Model(inputs, logits)" in blocks[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", [0, 1], ids=["own-mlp", "own-keras-model"])
 def test_a_readme_example_runs(index: int, tmp_path: Path) -> None:
     code = examples()[index]

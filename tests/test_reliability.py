@@ -68,6 +68,7 @@ def uninterrupted(small_config: Path, tmp_path_factory: pytest.TempPathFactory) 
     return only_run(runs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "sigterm", "kill"])
 def test_an_interrupted_run_resumes_and_ends_as_if_uninterrupted(
     stop: signal.Signals, small_config: Path, uninterrupted: Path, tmp_path: Path
@@ -103,6 +104,7 @@ def test_an_interrupted_run_resumes_and_ends_as_if_uninterrupted(
     assert not (run / "checkpoint").exists(), "a finished run drops its checkpoint"
 
 
+@pytest.mark.slow
 def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path: Path) -> None:
     space = tmp_path / "space.json"  # one-layer networks on big batches: a trial takes seconds
     space.write_text(json.dumps({"depth": [1, 1], "width": [64, 128], "optimizers": ["adam"], "batch_norm": [False], "batch_sizes": [500]}))
@@ -125,6 +127,7 @@ def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path: Pat
     assert "3 trials finished" in stdout
 
 
+@pytest.mark.slow
 def test_deterministic_runs_give_bit_identical_weights(small_config: Path, uninterrupted: Path, tmp_path: Path) -> None:
     code, _, stderr = finish(cli("lab", "custom", "--config", str(small_config), "--deterministic", "--logdir", str(tmp_path)))
     assert code == 0, stderr

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import labs
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
@@ -37,13 +38,17 @@ def test_fit_and_evaluate_trains_and_reports(small_mnist: MnistArrays) -> None:
     json.dumps(result.metrics())
 
 
-def test_the_same_seed_gives_the_same_run(small_mnist: MnistArrays) -> None:
-    config = TrainConfig(epochs=1, seed=3)
+@pytest.mark.parametrize("lab_id", ["10-1", "10-2", "10-3", "10-4", "10-5", "10-7", "10-8"])
+def test_the_same_seed_gives_bit_identical_weights_on_one_machine(lab_id: str, small_mnist: MnistArrays) -> None:
+    """Every single-model step, without --deterministic, with and without XLA, with and without dropout."""
+    lab = labs.get_lab(lab_id)
+    config = lab.config.with_training(epochs=1)
     first, second = (
-        fit_and_evaluate(lambda: mlp([64]), make_datasets(small_mnist, 100, seed=config.seed), config)
+        fit_and_evaluate(lambda: lab.build_model(config), make_datasets(small_mnist, 100, config.train.seed), config.train).model
         for _ in range(2)
     )
-    assert first.history["loss"] == pytest.approx(second.history["loss"], rel=1e-5)
+    for before, after in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
 
 
 def test_an_unknown_optimizer_is_refused() -> None:
@@ -51,6 +56,7 @@ def test_an_unknown_optimizer_is_refused() -> None:
         compile_model(mlp([8]), TrainConfig(optimizer="adamw"))
 
 
+@pytest.mark.slow
 def test_mirrored_over_two_logical_cpus_learns_like_one_device() -> None:
     """The multi-device path, on this machine: TensorFlow must split the CPU before it starts, so in a child."""
     script = textwrap.dedent(
@@ -93,6 +99,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
     """MultiWorkerMirroredStrategy from TF_CONFIG, as README tells users to start it: one process per worker."""
     script = textwrap.dedent(
