@@ -4,8 +4,9 @@ A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10
 `experiment_activations.py` is the comparison experiment "activations", and `custom.py` is "custom"
 (any MLP from a configuration file). Each declares `TITLE`,
 `ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
-and may define its own `run(config, options)` when it is more than one model trained once. Importing
-a lab module never imports TensorFlow, so listing the labs is instant.
+may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
+band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
+one model trained once. Importing a lab module never imports TensorFlow, so listing the labs is instant.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from tfmlp.config import LabConfig
+from tfmlp.expected import ExpectedAccuracy
 
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
@@ -48,6 +50,11 @@ class Lab:
     @property
     def config(self) -> LabConfig:
         return self.module.CONFIG
+
+    @property
+    def expected(self) -> ExpectedAccuracy | None:
+        """The test accuracy its default command was measured at, over seeds and machines (None if never)."""
+        return getattr(self.module, "EXPECTED", None)
 
     @property
     def heading(self) -> str:

@@ -13,9 +13,20 @@ Original accuracy: 0.9455.
 """
 
 from tfmlp.config import LabConfig, ModelConfig
+from tfmlp.expected import ExpectedAccuracy, Measured
 
 TITLE = "NN 784-256-256-10, ReLU, random normal init"
 ORIGINAL_ACCURACY = 0.9455
+EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
+    command="python cli.py lab 10-2 --seeds 8",
+    runs=(
+        Measured("AMD EPYC, 2 cores, avx512f avx512_bf16, no amx_bf16", 777, (0.9440, 0.9504, 0.9474, 0.9502, 0.9453, 0.9442, 0.9492, 0.9454)),
+        Measured("Intel Xeon, 2 cores, avx512f avx512_bf16 amx_bf16", 777, (0.9440, 0.9504, 0.9474, 0.9502, 0.9453, 0.9442, 0.9492, 0.9454)),
+        Measured("AMD EPYC, oneDNN and XLA capped at AVX2 (ONEDNN_MAX_CPU_ISA, --xla_cpu_max_isa)", 777, (0.9443,)),
+        Measured("AMD EPYC, oneDNN and XLA capped at AVX-512 without bf16", 777, (0.9440,)),
+        Measured("AMD EPYC, oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)", 777, (0.9440,)),
+    ),
+)
 CONFIG = LabConfig(model=ModelConfig(widths=(256, 256), activation="relu", kernel_init="normal", bias_init="normal"))
 
 

@@ -1,7 +1,9 @@
-"""End to end on the real MNIST: every step, with its default config, lands in the original's band.
+"""End to end on the real MNIST: every step, with its default config, lands in its measured band.
 
 Each test trains a step exactly as `python cli.py lab ID` does (15 epochs, batch 100, Adam 0.001,
-seed 777), through the same run function, and checks the saved metrics.
+seed 777), through the same run function, and checks the saved metrics. The band is not ours to
+choose: it is the pooled mean ± 4σ of the runs in the lab module's `EXPECTED` (seeds and machines),
+so a correct program passes on any CPU whose runs look like those, and a broken step falls out.
 """
 
 from __future__ import annotations
@@ -14,20 +16,16 @@ import pytest
 import labs
 from tfmlp.runner import RunOptions
 
-BANDS = {
-    "10-1": (0.89, 1.0),
-    "10-2": (0.935, 0.955),
-    "10-3": (0.975, 1.0),
-    "10-4": (0.972, 1.0),
-    "10-5": (0.978, 1.0),
-    "10-7": (0.980, 1.0),
-}
+pytestmark = pytest.mark.slow  # trains for minutes on the full MNIST: `-m "not slow"` leaves it out
+
+TESTED = ["10-1", "10-2", "10-3", "10-4", "10-5", "10-7"]
 
 
-@pytest.mark.parametrize("lab_id", sorted(BANDS))
-def test_the_step_reproduces_the_original_accuracy(lab_id: str, tmp_path: Path) -> None:
-    result = labs.get_lab(lab_id).run(options=RunOptions(runs_root=tmp_path))
-    low, high = BANDS[lab_id]
-    assert low <= result.test_accuracy <= high
+@pytest.mark.parametrize("lab_id", TESTED)
+def test_the_step_lands_in_its_measured_band(lab_id: str, tmp_path: Path) -> None:
+    lab = labs.get_lab(lab_id)
+    result = lab.run(options=RunOptions(runs_root=tmp_path))
+    low, high = lab.expected.band()
+    assert low <= result.test_accuracy <= high, f"{lab_id}: {result.test_accuracy:.4f} outside {lab.expected.describe()}"
     (run,) = (tmp_path / lab_id).iterdir()
     assert json.loads((run / "metrics.json").read_text())["test_accuracy"] == result.test_accuracy

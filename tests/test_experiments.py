@@ -12,7 +12,10 @@ import pytest
 
 import labs
 from tfmlp.compare import Comparison
+from tfmlp.expected import ExpectedAccuracy, Measured
 from tfmlp.runner import RunOptions
+
+pytestmark = pytest.mark.slow  # trains for minutes on the full MNIST: `-m "not slow"` leaves it out
 
 
 def run_short(lab_id: str, runs_root: Path, epochs: int = 1) -> Comparison:
@@ -73,8 +76,17 @@ def test_the_ensemble_beats_its_members(tmp_path: Path) -> None:
     assert saved["ensemble_test_accuracy"] == comparison.extra["ensemble_test_accuracy"]
 
 
-@pytest.mark.parametrize("lab_id", ["10-8"])
-def test_selu_with_alpha_dropout_learns(lab_id: str, tmp_path: Path) -> None:
-    lab = labs.get_lab(lab_id)
+# 10-8 over its full 15 epochs would add two minutes to the suite; two epochs already show that SELU
+# with alpha dropout learns. The band is that command's measured spread, as for the full steps (on the
+# AMD only: 10-8's full runs were the same seed by seed on the Intel).
+SELU_AFTER_TWO_EPOCHS = ExpectedAccuracy(
+    command="python cli.py lab 10-8 --epochs 2 --seeds 8",
+    runs=(Measured("AMD EPYC, 2 cores, avx512f avx512_bf16, no amx_bf16", 777, (0.9578, 0.9576, 0.9474, 0.9531, 0.9515, 0.9533, 0.9555, 0.9567)),),
+)
+
+
+def test_selu_with_alpha_dropout_learns(tmp_path: Path) -> None:
+    lab = labs.get_lab("10-8")
     result = lab.run(lab.config.with_training(epochs=2), RunOptions(runs_root=tmp_path))
-    assert result.test_accuracy > 0.95
+    low, high = SELU_AFTER_TWO_EPOCHS.band()
+    assert low <= result.test_accuracy <= high

@@ -1,0 +1,65 @@
+"""A step's expected test accuracy: a distribution measured over seeds and machines, not one number.
+
+One run of a step is one draw. Another seed lands elsewhere in the step's spread, and so does another
+CPU: oneDNN, Eigen and XLA pick their kernels by instruction set, round differently, and training
+amplifies the difference until the run ends as if it had another seed (or, for some steps, a little
+apart from the first machine's runs). Each lab module keeps the runs its default command was measured
+with (`EXPECTED`, beside `ORIGINAL_ACCURACY`), and the accuracy tests assert `band()`. Nothing here
+imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+SIGMAS = 4.0  # a correct step falls outside mean ± 4σ about once in 16,000 runs, if its spread is normal
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The test accuracies of one command on one machine, at seeds `first_seed`, `first_seed` + 1, ..."""
+
+    cpu: str  # as `tfmlp.machine.cpu_description()` names it, and how its kernels were chosen
+    first_seed: int
+    accuracies: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ExpectedAccuracy:
+    """Every measured run of a step's command, seeds and machines pooled, and the band a test asserts.
+
+    `command` is what was run (`python cli.py lab 10-4 --seeds 10`, per machine). The band is the
+    pooled mean ± `SIGMAS` pooled standard deviations: wide enough that a correct program passes on
+    any machine whose runs look like these, narrow enough that a broken step (the wrong initializer,
+    dropout left on at test time) falls out of it.
+    """
+
+    command: str
+    runs: tuple[Measured, ...]
+
+    @property
+    def accuracies(self) -> list[float]:
+        return [accuracy for run in self.runs for accuracy in run.accuracies]
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.accuracies)
+
+    @property
+    def std(self) -> float:
+        return statistics.stdev(self.accuracies)
+
+    def band(self, sigmas: float = SIGMAS) -> tuple[float, float]:
+        """(low, high): the pooled mean ± `sigmas` standard deviations, rounded outwards to 4 digits."""
+        low, high = self.mean - sigmas * self.std, self.mean + sigmas * self.std
+        return math.floor(low * 10_000) / 10_000, math.ceil(high * 10_000) / 10_000
+
+    def describe(self) -> str:
+        """"0.9787 ± 0.0011 over 12 runs, 3 kinds of CPU kernels, band 0.9743-0.9831"."""
+        low, high = self.band()
+        kinds = len({run.cpu for run in self.runs})
+        kernels = f"{kinds} kind{'s' if kinds > 1 else ''} of CPU kernels"
+        return f"{self.mean:.4f} ± {self.std:.4f} over {len(self.accuracies)} runs, {kernels}, band {low:.4f}-{high:.4f}"
+
