@@ -12,18 +12,26 @@ Original accuracy: 0.9804.
 """
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import ExpectedAccuracy, Measured
+from tfmlp.expected import (
+    AMD_CAPPED_AT_AVX2,
+    AMD_CAPPED_AT_AVX512,
+    AMD_EPYC,
+    AMD_WITHOUT_ONEDNN,
+    INTEL_XEON,
+    ExpectedAccuracy,
+    Measured,
+)
 
 TITLE = "Deep NN 784-512x4-10, Xavier init, dropout 0.3"
 ORIGINAL_ACCURACY = 0.9804
 EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
     command="python cli.py lab 10-5 --seeds 8",
     runs=(
-        Measured("AMD EPYC, 2 cores, avx512f avx512_bf16, no amx_bf16", 777, (0.9800, 0.9821, 0.9831, 0.9822, 0.9813, 0.9793, 0.9834, 0.9824)),
-        Measured("Intel Xeon, 2 cores, avx512f avx512_bf16 amx_bf16", 777, (0.9800, 0.9821, 0.9831, 0.9822, 0.9813, 0.9793, 0.9834, 0.9824)),
-        Measured("AMD EPYC, oneDNN and XLA capped at AVX2 (ONEDNN_MAX_CPU_ISA, --xla_cpu_max_isa)", 777, (0.9816,)),
-        Measured("AMD EPYC, oneDNN and XLA capped at AVX-512 without bf16", 777, (0.9800,)),
-        Measured("AMD EPYC, oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)", 777, (0.9828,)),
+        Measured(AMD_EPYC, 777, (0.9800, 0.9821, 0.9831, 0.9822, 0.9813, 0.9793, 0.9834, 0.9824)),
+        Measured(INTEL_XEON, 777, (0.9800, 0.9821, 0.9831, 0.9822, 0.9813, 0.9793, 0.9834, 0.9824)),
+        Measured(AMD_CAPPED_AT_AVX2, 777, (0.9816,)),
+        Measured(AMD_CAPPED_AT_AVX512, 777, (0.9800,)),
+        Measured(AMD_WITHOUT_ONEDNN, 777, (0.9828,)),
     ),
 )
 CONFIG = LabConfig(

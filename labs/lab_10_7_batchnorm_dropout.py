@@ -12,18 +12,26 @@ Original accuracy: 0.9826.
 """
 
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
-from tfmlp.expected import ExpectedAccuracy, Measured
+from tfmlp.expected import (
+    AMD_CAPPED_AT_AVX2,
+    AMD_CAPPED_AT_AVX512,
+    AMD_EPYC,
+    AMD_WITHOUT_ONEDNN,
+    INTEL_XEON,
+    ExpectedAccuracy,
+    Measured,
+)
 
 TITLE = "Deep NN 784-512x4-10, batch norm + dropout + Xavier, lr 0.01"
 ORIGINAL_ACCURACY = 0.9826
 EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
     command="python cli.py lab 10-7 --seeds 8",
     runs=(
-        Measured("AMD EPYC, 2 cores, avx512f avx512_bf16, no amx_bf16", 777, (0.9835, 0.9835, 0.9833, 0.9837, 0.9843, 0.9828, 0.9825, 0.9828)),
-        Measured("Intel Xeon, 2 cores, avx512f avx512_bf16 amx_bf16", 777, (0.9797, 0.9827, 0.9842, 0.9819, 0.9836, 0.9824, 0.9815, 0.9835)),
-        Measured("AMD EPYC, oneDNN and XLA capped at AVX2 (ONEDNN_MAX_CPU_ISA, --xla_cpu_max_isa)", 777, (0.9835, 0.9828)),
-        Measured("AMD EPYC, oneDNN and XLA capped at AVX-512 without bf16", 777, (0.9835, 0.9835)),
-        Measured("AMD EPYC, oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)", 777, (0.9837, 0.9808)),
+        Measured(AMD_EPYC, 777, (0.9835, 0.9835, 0.9833, 0.9837, 0.9843, 0.9828, 0.9825, 0.9828)),
+        Measured(INTEL_XEON, 777, (0.9797, 0.9827, 0.9842, 0.9819, 0.9836, 0.9824, 0.9815, 0.9835)),
+        Measured(AMD_CAPPED_AT_AVX2, 777, (0.9835, 0.9828)),
+        Measured(AMD_CAPPED_AT_AVX512, 777, (0.9835, 0.9835)),
+        Measured(AMD_WITHOUT_ONEDNN, 777, (0.9837, 0.9808)),
     ),
 )
 CONFIG = LabConfig(

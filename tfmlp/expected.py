@@ -16,6 +16,13 @@ from dataclasses import dataclass
 
 SIGMAS = 4.0  # a correct step falls outside mean ± 4σ about once in 16,000 runs, if its spread is normal
 
+# The CPUs (and kernel settings) the labs' runs were measured with, as `tfmlp.machine` names them.
+AMD_EPYC = "AMD EPYC, 2 cores, avx512f avx512_bf16, no amx_bf16"
+INTEL_XEON = "Intel Xeon, 2 cores, avx512f avx512_bf16 amx_bf16"
+AMD_CAPPED_AT_AVX2 = "AMD EPYC, oneDNN and XLA capped at AVX2 (ONEDNN_MAX_CPU_ISA, --xla_cpu_max_isa)"
+AMD_CAPPED_AT_AVX512 = "AMD EPYC, oneDNN and XLA capped at AVX-512 without bf16"
+AMD_WITHOUT_ONEDNN = "AMD EPYC, oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)"
+
 
 @dataclass(frozen=True)
 class Measured:
