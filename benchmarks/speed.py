@@ -2,17 +2,20 @@
 
     python benchmarks/speed.py --labs 10-2,10-4 --epochs 15 --output bench.json
 
-Each way trains the step's network (same widths, activation and initializers, batch 100, Adam 0.001,
-the 55,000 training images, one validation pass per epoch) in a process of its own:
+Each way trains the step's network (its widths, activation, initializers, dropout, batch norm or alpha
+dropout; batch 100, Adam at the step's learning rate, the 55,000 training images, one validation pass
+per epoch) in a process of its own, on every single-model step (10-1 ... 10-5, 10-7, 10-8):
 
     tfmlp     `fit_and_evaluate`, as a user calls it (no TensorBoard callbacks)
     keras     plain Keras: Sequential, compile, fit on numpy arrays (what most TF2 ports do)
-    tf1       the original's way: a tf.compat.v1 graph, a session, feed_dict batches of numpy arrays
-    torch     PyTorch: DataLoader, nn.Sequential, Adam (skipped with a note when torch is missing)
+    tf1       the original's way: a tf.compat.v1 graph, a session, feed_dict batches of numpy arrays,
+              dropout and batch norm switched by a `training` flag as the original fed `keep_prob`
+    torch     PyTorch: DataLoader, nn.Sequential, Adam (plain nets only; skipped with a note when
+              torch is missing)
 
-It prints train seconds, samples per second, test accuracy and each way's ratio to tfmlp, and writes
-them as JSON. Ratios, measured in one run on one machine, are the figures to compare. This machine's
-speed comes and goes with its neighbours' load (whole minutes at half speed are common), so
+It prints the CPU (model and the flags that choose the kernels), then train seconds, samples per
+second, test accuracy and each way's ratio to tfmlp, and writes them as JSON. Ratios, measured in
+one run on one machine, are the figures to compare. This machine's speed comes and goes with its neighbours' load (whole minutes at half speed are common), so
 `--repeats 3` runs every way three times, round after round, and compares each way's fastest run.
 """
 
@@ -31,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))  # tfmlp and labs, run from anywhere
 WAYS = ("tfmlp", "keras", "tf1", "torch")
-BATCH, LEARNING_RATE = 100, 0.001
+BATCH = 100
 
 if TYPE_CHECKING:
-    from tfmlp.config import ModelConfig
+    from tfmlp.config import LabConfig
 
 
 def main() -> None:
@@ -51,6 +55,10 @@ def main() -> None:
         way, lab_id = arguments.one
         print(json.dumps(train_one(way, lab_id, arguments.epochs)))
         return
+    from tfmlp.machine import cpu_description
+
+    cpu = cpu_description()
+    print(f"CPU: {cpu}", flush=True)
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for _ in range(arguments.repeats):  # round after round, so a slow spell of the machine hits every way
         for lab_id in arguments.labs.split(","):
@@ -58,7 +66,7 @@ def main() -> None:
                 row = measure(way, lab_id, arguments.epochs)
                 runs.setdefault((lab_id, way), []).append(row)
                 print(_line(row), flush=True)
-    rows = [_fastest(tries) for tries in runs.values()]
+    rows = [{**_fastest(tries), "cpu": cpu} for tries in runs.values()]
     _print_ratios(rows)
     arguments.output.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"Wrote {arguments.output}")
@@ -68,6 +76,8 @@ def measure(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
     """Train in a fresh process, so no way inherits another's threads, caches or compiled graphs."""
     if way == "torch" and importlib.util.find_spec("torch") is None:
         return {"way": way, "lab": lab_id, "skipped": "torch is not installed (pip install torch)"}
+    if way == "torch" and not _plain(lab_id):
+        return {"way": way, "lab": lab_id, "skipped": "the PyTorch peer trains plain nets only (no dropout, batch norm, LeCun init)"}
     command = [sys.executable, __file__, "--one", way, lab_id, "--epochs", str(epochs)]
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPOSITORY)}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
@@ -76,21 +86,29 @@ def measure(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
     return {"way": way, "lab": lab_id, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
+def _plain(lab_id: str) -> bool:
+    import labs
+
+    model = labs.get_lab(lab_id).config.model
+    return not (model.dropout_rate or model.batch_norm) and {model.kernel_init, model.bias_init} <= {"normal", "xavier", "zeros"}
+
+
 def train_one(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
     import labs
 
     trainer = {"tfmlp": _tfmlp, "keras": _keras, "tf1": _tf1, "torch": _torch}[way]
-    seconds, accuracy = trainer(lab_id, labs.get_lab(lab_id).config.model, epochs)
+    lab = labs.get_lab(lab_id)
+    lab.require_single_model("be benchmarked")
+    seconds, accuracy = trainer(lab_id, lab.config.with_training(epochs=epochs))
     return {"epochs": epochs, "train_seconds": seconds, "samples_per_second": epochs * 55_000 / seconds, "test_accuracy": accuracy}
 
 
-def _tfmlp(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
+def _tfmlp(lab_id: str, config: LabConfig) -> tuple[float, float]:
     import labs
     from tfmlp.data import load_mnist
     from tfmlp.training import fit_and_evaluate
 
     lab = labs.get_lab(lab_id)
-    config = lab.config.with_training(epochs=epochs)
     result = fit_and_evaluate(lambda: lab.build_model(config), load_mnist(BATCH, config.train.seed), config.train)
     return result.train_seconds, result.test_accuracy
 
@@ -101,62 +119,126 @@ def _arrays() -> Any:
     return read_mnist()
 
 
-def _keras(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
+def _keras(lab_id: str, config: LabConfig) -> tuple[float, float]:
+    """The step's own Keras network (same layers), trained the way most TF2 ports do: compile, fit on arrays."""
     arrays = _arrays()
+    import labs
     from tfmlp._tf import keras
-    from tfmlp.models import initializer
 
-    dense = lambda width, activation=None: keras.layers.Dense(
-        width, activation, kernel_initializer=initializer(model.kernel_init), bias_initializer=initializer(model.bias_init)
+    keras.utils.set_random_seed(config.train.seed)
+    network = labs.get_lab(lab_id).build_model(config)
+    network.compile(
+        optimizer=keras.optimizers.Adam(config.train.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
     )
-    network = keras.Sequential([keras.Input((784,)), *[dense(width, model.activation) for width in model.widths], dense(10)])
-    network.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     started = time.perf_counter()
     network.fit(
-        arrays.train.images, arrays.train.labels, batch_size=BATCH, epochs=epochs, verbose=0,
+        arrays.train.images, arrays.train.labels, batch_size=BATCH, epochs=config.train.epochs, verbose=0,
         validation_data=(arrays.validation.images, arrays.validation.labels),
     )
     seconds = time.perf_counter() - started
     return seconds, float(network.evaluate(arrays.test.images, arrays.test.labels, verbose=0)[1])
 
 
-def _tf1(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
+def _tf1(lab_id: str, config: LabConfig) -> tuple[float, float]:
+    """The original's way: a tf.compat.v1 graph, a session, feed_dict batches, a `training` flag fed in."""
     arrays = _arrays()
     from tfmlp._tf import tf
 
-    v1 = tf.compat.v1
-    initializers = {"normal": v1.random_normal_initializer(stddev=1.0), "xavier": v1.glorot_uniform_initializer(), "zeros": v1.zeros_initializer()}
-    widths = list(model.widths)
+    v1, model = tf.compat.v1, config.model
+    initializers = {
+        "normal": v1.random_normal_initializer(stddev=1.0),
+        "xavier": v1.glorot_uniform_initializer(),
+        "he": v1.variance_scaling_initializer(2.0, "fan_in", "untruncated_normal"),
+        "lecun": v1.variance_scaling_initializer(1.0, "fan_in", "truncated_normal"),
+        "zeros": v1.zeros_initializer(),
+    }
     with tf.Graph().as_default():  # graph mode, as TF1 ran: placeholders, a session, feed_dict
+        v1.set_random_seed(config.train.seed)
         images, labels = v1.placeholder(tf.float32, [None, 784]), v1.placeholder(tf.int64, [None])
+        training = v1.placeholder_with_default(False, [])
         hidden = images
-        for index, (fan_in, width) in enumerate(zip([784, *widths], [*widths, 10], strict=True), start=1):
-            weights = v1.get_variable(f"w{index}", [fan_in, width], initializer=initializers[model.kernel_init])
-            hidden = tf.matmul(hidden, weights) + v1.get_variable(f"b{index}", [width], initializer=initializers[model.bias_init])
-            if index <= len(widths):
-                hidden = getattr(tf.nn, model.activation)(hidden)
+        for index, (fan_in, width) in enumerate(zip([784, *model.widths], [*model.widths, 10]), start=1):
+            hidden = tf.matmul(hidden, v1.get_variable(f"w{index}", [fan_in, width], initializer=initializers[model.kernel_init]))
+            if index > len(model.widths):
+                hidden += v1.get_variable(f"b{index}", [width], initializer=initializers[model.bias_init])
+                break
+            if model.batch_norm:
+                hidden = _tf1_batch_norm(hidden, width, index, model.batch_norm_momentum, training)
+            else:
+                hidden += v1.get_variable(f"b{index}", [width], initializer=initializers[model.bias_init])
+            hidden = tf.nn.leaky_relu(hidden, 0.01) if model.activation == "leaky_relu" else getattr(tf.nn, model.activation)(hidden)
+            if model.dropout_rate:
+                drop = _tf1_alpha_dropout if model.dropout_type == "alpha" else _tf1_dropout
+                hidden = drop(hidden, model.dropout_rate, training)
         cost = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=hidden))
-        optimizer = v1.train.AdamOptimizer(LEARNING_RATE).minimize(cost)
+        optimizer = v1.train.AdamOptimizer(config.train.learning_rate).minimize(cost)
         accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(hidden, 1), labels), tf.float32))
-        rng = np.random.default_rng(777)
+        rng = np.random.default_rng(config.train.seed)
         with v1.Session() as session:
             session.run(v1.global_variables_initializer())
             started = time.perf_counter()
-            for _ in range(epochs):
+            for _ in range(config.train.epochs):
                 order = rng.permutation(len(arrays.train))
                 for start in range(0, len(order), BATCH):
                     batch = order[start : start + BATCH]
-                    session.run(optimizer, {images: arrays.train.images[batch], labels: arrays.train.labels[batch]})
+                    session.run(optimizer, {images: arrays.train.images[batch], labels: arrays.train.labels[batch], training: True})
                 session.run(accuracy, {images: arrays.validation.images, labels: arrays.validation.labels})
             seconds = time.perf_counter() - started
             return seconds, float(session.run(accuracy, {images: arrays.test.images, labels: arrays.test.labels}))
 
 
-def _torch(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
+def _tf1_dropout(hidden: Any, rate: float, training: Any) -> Any:
+    from tfmlp._tf import tf
+
+    return tf.cond(training, lambda: tf.nn.dropout(hidden, rate=rate), lambda: hidden)
+
+
+def _tf1_alpha_dropout(hidden: Any, rate: float, training: Any) -> Any:
+    """SELU's alpha dropout (Klambauer et al. 2017): dropped units go to SELU's saturation, then rescale."""
+    from tfmlp._tf import tf
+
+    saturation = -1.6732632423543772 * 1.0507009873554805
+    scale = ((1 - rate) * (1 + rate * saturation**2)) ** -0.5
+    shift = -scale * saturation * rate
+
+    def dropped() -> Any:
+        kept = tf.cast(tf.random.uniform(tf.shape(hidden)) >= rate, hidden.dtype)
+        return scale * (hidden * kept + saturation * (1 - kept)) + shift
+
+    return tf.cond(training, dropped, lambda: hidden)
+
+
+def _tf1_batch_norm(hidden: Any, width: int, index: int, momentum: float, training: Any) -> Any:
+    """What tf.contrib.layers.batch_norm did: batch statistics in training, moving averages at test."""
+    from tfmlp._tf import tf
+
+    v1 = tf.compat.v1
+    scale = v1.get_variable(f"gamma{index}", [width], initializer=v1.ones_initializer())
+    offset = v1.get_variable(f"beta{index}", [width], initializer=v1.zeros_initializer())
+    moving_mean = v1.get_variable(f"mean{index}", [width], initializer=v1.zeros_initializer(), trainable=False)
+    moving_variance = v1.get_variable(f"variance{index}", [width], initializer=v1.ones_initializer(), trainable=False)
+
+    def batch_statistics() -> tuple[Any, Any]:
+        mean, variance = tf.nn.moments(hidden, [0])
+        updates = [
+            v1.assign(moving_mean, momentum * moving_mean + (1 - momentum) * mean),
+            v1.assign(moving_variance, momentum * moving_variance + (1 - momentum) * variance),
+        ]
+        with tf.control_dependencies(updates):
+            return tf.identity(mean), tf.identity(variance)
+
+    mean, variance = tf.cond(training, batch_statistics, lambda: (tf.identity(moving_mean), tf.identity(moving_variance)))
+    return tf.nn.batch_normalization(hidden, mean, variance, offset, scale, 1e-3)
+
+
+def _torch(lab_id: str, config: LabConfig) -> tuple[float, float]:
     arrays = _arrays()
     import torch
 
-    torch.manual_seed(777)
+    model = config.model
+    torch.manual_seed(config.train.seed)
     initializers = {"normal": torch.nn.init.normal_, "xavier": torch.nn.init.xavier_uniform_, "zeros": torch.nn.init.zeros_}
     sizes = [784, *model.widths, 10]
     layers: list[Any] = []
@@ -168,12 +250,12 @@ def _torch(lab_id: str, model: ModelConfig, epochs: int) -> tuple[float, float]:
         if index < len(model.widths):
             layers.append({"relu": torch.nn.ReLU, "elu": torch.nn.ELU, "selu": torch.nn.SELU}[model.activation]())
     network = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.Adam(network.parameters(), lr=LEARNING_RATE)
+    optimizer = torch.optim.Adam(network.parameters(), lr=config.train.learning_rate)
     train = torch.utils.data.TensorDataset(torch.from_numpy(arrays.train.images), torch.from_numpy(arrays.train.labels))
     loader = torch.utils.data.DataLoader(train, batch_size=BATCH, shuffle=True)
     loss_function = torch.nn.CrossEntropyLoss()
     started = time.perf_counter()
-    for _ in range(epochs):
+    for _ in range(config.train.epochs):
         network.train()
         for images, labels in loader:
             optimizer.zero_grad()
