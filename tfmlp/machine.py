@@ -24,10 +24,7 @@ GIGABYTE = 1e9
 @functools.cache
 def _cpuinfo() -> dict[str, str]:
     """The first processor's entries of /proc/cpuinfo (empty where there is none, e.g. macOS)."""
-    try:
-        first = Path("/proc/cpuinfo").read_text().split("\n\n")[0]
-    except OSError:
-        return {}
+    first = _read_text("/proc/cpuinfo").split("\n\n")[0]
     return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in first.splitlines())}
 
 
@@ -43,17 +40,18 @@ def cpu_description() -> str:
 
 def available_memory_bytes() -> int:
     """Memory free for a new allocation: Linux's MemAvailable, else all physical memory."""
-    for line in _read_lines("/proc/meminfo"):
+    for line in _read_text("/proc/meminfo").splitlines():
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) * 1024
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def _read_lines(path: str) -> list[str]:
+def _read_text(path: str) -> str:
+    """A file of Linux's /proc, or "" where there is none (macOS, Windows)."""
     try:
-        return Path(path).read_text().splitlines()
+        return Path(path).read_text()
     except OSError:
-        return []
+        return ""
 
 
 def training_memory_bytes(config: LabConfig) -> int:
