@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 import labs
-from tfmlp.config import MAX_SEED
+from tfmlp.config import MAX_SEED, PRECISIONS
 
 
 class _UserError(click.ClickException):
@@ -94,6 +94,11 @@ def list_labs() -> None:
 )
 @click.option("--deterministic", is_flag=True, default=None, help="Deterministic ops: two runs give bit-identical weights (slower).")
 @click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    help="Matrix products in float32 or bfloat16 (weights stay float32) [lab default: auto, bfloat16 where the CPU has AMX].",
+)
+@click.option(
     "--resume",
     is_flag=False,
     flag_value="",
@@ -112,6 +117,7 @@ def run_lab(
     tfds_dir: Path | None,
     config_file: Path | None,
     deterministic: bool | None,
+    precision: str | None,
     resume: str | None,
     seeds: int | None,
 ) -> None:
@@ -124,10 +130,10 @@ def run_lab(
         lab = labs.get_lab(lab_id)
         if resume is None:
             base = LabConfig.load(config_file) if config_file else lab.config
-            config, run = base.with_training(**overrides, deterministic=deterministic), None
+            config, run = base.with_training(**overrides, deterministic=deterministic, precision=precision), None
         else:
             lab.require_single_model("be resumed")
-            given = {**overrides, "config": config_file, "deterministic": deterministic, "seeds": seeds}
+            given = {**overrides, "config": config_file, "deterministic": deterministic, "precision": precision, "seeds": seeds}
             named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
             if named:
                 raise ValueError(f"--resume continues the run with its own configuration; leave out {', '.join(named)}")

@@ -160,7 +160,7 @@ def test_a_lab_prints_the_original_output_and_keeps_its_run(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     output = result.output
     assert "Training on CPU" in output
-    assert "Compiled with XLA, 550 batches per call" in output  # a whole epoch, on a CPU
+    assert "Compiled with XLA, float32, 550 batches per call" in output  # a whole epoch, on a CPU
     assert re.search(r"^Epoch: 0001 cost = \d+\.\d{9}$", output, re.MULTILINE)
     assert re.search(r"^Epoch: 0002 cost = \d+\.\d{9}$", output, re.MULTILINE)
     assert "Learning Finished!" in output

@@ -20,7 +20,7 @@ from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
 from tfmlp._tf import keras
 from tfmlp.epoch_step import batches_per_call, whole_epoch_steps
-from tfmlp.training import compile_model, fit_and_evaluate, xla_helps
+from tfmlp.training import compile_model, fit_and_evaluate
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -140,15 +140,6 @@ def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
     assert cluster[0]["accuracy"] == cluster[1]["accuracy"]  # one model, mirrored on both workers
     assert cluster[0]["accuracy"] > 0.9
     assert cluster[0]["accuracy"] == pytest.approx(alone["accuracy"], abs=0.015)
-
-
-def test_xla_compiles_nets_without_random_layers_on_a_cpu() -> None:
-    plain, dropout = mlp([32]), mlp([32], dropout_rate=0.3)
-    assert xla_helps(plain, TrainConfig())
-    assert not xla_helps(dropout, TrainConfig())  # other masks: 10-5 would leave its band with the lab's seed
-    assert not xla_helps(plain, TrainConfig(deterministic=True))
-    assert compile_model(plain, TrainConfig()).jit_compile is True
-    assert compile_model(dropout, TrainConfig()).jit_compile is False  # Keras resolves "auto" so on a CPU
 
 
 @pytest.mark.parametrize("dropout_rate", [0.0, 0.3], ids=["xla", "no-xla"])

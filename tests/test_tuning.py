@@ -121,3 +121,14 @@ def test_a_bad_search_space_is_one_line_and_exit_code_2(content: str, message: s
     assert result.output.startswith(f"Error: {path}") and message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "search").exists(), "a refused search space must leave no search behind"
+
+
+def test_trials_train_a_whole_epoch_per_call_as_lab_does(tiny_mnist: MnistArrays, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfmlp import training
+
+    whole_epochs: list[int] = []
+    real = training.whole_epoch_steps
+    monkeypatch.setattr(training, "whole_epoch_steps", lambda model, train, batches: (whole_epochs.append(batches), real(model, train, batches))[1])
+    space = SearchSpace(depth=(1, 1), width=(64, 64), batch_norm=(False,), batch_sizes=(100,))
+    search(tiny_mnist, tmp_path, tuner="random", max_trials=2, epochs=1, fresh=True, space=space)
+    assert whole_epochs == [30, 30]  # one compiled call per epoch of 3,000 images, in each of the two trials

@@ -42,7 +42,9 @@ class CompilationReport(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         batches = batches_per_call(self.model)
-        self._write(f"Compiled {'with' if self.model.jit_compile else 'without'} XLA, {batches} batch{'es' if batches > 1 else ''} per call")
+        products = "bfloat16 products (float32 weights)" if self.model.compute_dtype == "bfloat16" else "float32"
+        xla = "with" if self.model.jit_compile else "without"
+        self._write(f"Compiled {xla} XLA, {products}, {batches} batch{'es' if batches > 1 else ''} per call")
 
 
 class Diagnostics(keras.callbacks.Callback):

@@ -76,6 +76,9 @@ def flag(name: str, value: Any) -> bool:
     return bool(value)
 
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
 def choice(name: str, value: Any, valid: Iterable[str]) -> str:
     """`value` if it is one of `valid`, else ConfigError naming `name` and the valid ones."""
     names = list(valid)
@@ -135,6 +138,7 @@ class TrainConfig:
     optimizer: str = "adam"
     seed: int = 777
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism: bit-identical reruns, slower
+    precision: str = "auto"  # of the matrix products: float32, bfloat16, or auto (bfloat16 where the CPU has AMX)
 
     def __post_init__(self) -> None:
         integer("epochs", self.epochs, 1)
@@ -144,6 +148,7 @@ class TrainConfig:
         text("optimizer", self.optimizer)
         integer("seed", self.seed, 0, MAX_SEED)
         object.__setattr__(self, "deterministic", flag("deterministic", self.deterministic))
+        choice("precision", self.precision, PRECISIONS)
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,15 @@ def _cpuinfo() -> dict[str, str]:
     return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in first.splitlines())}
 
 
+def cpu_flags() -> frozenset[str]:
+    """The CPU's instruction-set flags, as /proc/cpuinfo lists them (none where it does not exist)."""
+    return frozenset(_cpuinfo().get("flags", "").split())
+
+
 def cpu_description() -> str:
     """The CPU as results name it: "AMD EPYC, 2 cores, avx512f avx512_bf16, no amx_bf16"."""
-    info = _cpuinfo()
-    model = info.get("model name") or platform.processor() or platform.machine()
-    flags = set(info.get("flags", "").split())
+    model = _cpuinfo().get("model name") or platform.processor() or platform.machine()
+    flags = cpu_flags()
     present = " ".join(flag for flag in KERNEL_FLAGS if flag in flags)
     absent = " ".join(flag for flag in KERNEL_FLAGS if flag not in flags)
     return ", ".join(part for part in (model, f"{os.cpu_count()} cores", present, absent and f"no {absent}") if part)

@@ -259,9 +259,10 @@ def check_activation(activation: str, field: str = "activation") -> str:
 
 
 def logits_layer(num_classes: int = NUM_CLASSES, kernel_init: str = "xavier", bias_init: str = "normal") -> keras.layers.Dense:
-    """The last layer of every model here: linear, one logit per class."""
+    """The last layer of every model here: linear, one logit per class, in float32 whatever the
+    precision of the layers before it, so the softmax and the loss see full-precision logits."""
     return layers.Dense(
-        num_classes, kernel_initializer=initializer(kernel_init), bias_initializer=initializer(bias_init), name="logits"
+        num_classes, kernel_initializer=initializer(kernel_init), bias_initializer=initializer(bias_init), dtype="float32", name="logits"
     )
 
 

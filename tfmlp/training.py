@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import math
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import whole_epoch_steps
 from tfmlp.machine import cpu_description
 from tfmlp.multi_worker import multi_worker_fixes
+from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
 
 OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
     "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate),
@@ -62,10 +61,16 @@ class DivergenceGuard(keras.callbacks.Callback):
 
 @dataclass(frozen=True)
 class Placement:
-    """Where training runs: the strategy and a sentence for the user."""
+    """Where training runs: the strategy, a sentence for the user, and what the plan was chosen from."""
 
     strategy: tf.distribute.Strategy
     description: str
+    machine: Machine
+    devices: tuple[str, ...] | None = None  # as given to `place`
+
+    def plan(self, config: TrainConfig) -> Plan:
+        """How `config` trains here: XLA or not, float32 or bfloat16 (`tfmlp.plan.choose_plan`)."""
+        return choose_plan(self.machine, config.precision, config.deterministic, self.devices)
 
 
 @dataclass
@@ -115,53 +120,24 @@ def place(devices: Sequence[str] | None = None) -> Placement:
         >>> with placement.strategy.scope():
         ...     model = mlp([256, 256])
     """
-    gpus = tf.config.list_physical_devices("GPU")
-    for gpu in gpus:
+    for gpu in tf.config.list_physical_devices("GPU"):
         try:
             tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU instead of grabbing it all
         except RuntimeError:
             pass  # the runtime is already initialized; growth was set, or cannot be, by then
-    if strategy := join_cluster():
-        workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
-        return Placement(strategy, f"{workers} workers, {strategy.num_replicas_in_sync} replicas in all (MultiWorkerMirroredStrategy)")
-    if devices is None:
-        devices = [f"/gpu:{index}" for index in range(len(gpus))]
-    if len(devices) > 1:
-        strategy = tf.distribute.MirroredStrategy(list(devices))
-        return Placement(strategy, f"{len(devices)} devices {', '.join(devices)} (MirroredStrategy)")
-    if gpus:
-        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-        return Placement(tf.distribute.get_strategy(), f"GPU 0 ({name})")
-    return Placement(tf.distribute.get_strategy(), f"CPU ({cpu_description()})")
-
-
-def xla_helps(model: keras.Model, config: TrainConfig) -> bool:
-    """Whether to compile training with XLA: on one CPU, for networks that draw no random numbers.
-
-    Measured on 2 CPU cores, a whole epoch per call, samples/s in a steady epoch: XLA trained 10-2
-    at 114,717 instead of 64,797 and 10-4 at 22,677 instead of 15,537. It would train 10-5
-    (dropout) at 15,436 instead of 12,552 too, but XLA draws other dropout masks, and with the
-    lab's seed (777) 10-5 then tests at 0.9775, below the fixed band its test asserted then (0.978;
-    over seeds 777-782 the mean is 0.9810 with XLA and 0.9813 without). The measured band (labs'
-    `EXPECTED`) is wider; the bands hold for the paths as they are, so changing this means measuring again. On a GPU Keras's own "auto" decides; under a distribution strategy or op
-    determinism XLA stays off (Keras would turn it off for determinism anyway, with a warning).
-
-    Args:
-        model: the network to train.
-        config: `deterministic` turns XLA off.
-
-    Returns:
-        True where XLA is measured to help.
-    """
-    if config.deterministic or tf.distribute.has_strategy() or tf.config.list_physical_devices("GPU"):
-        return False
-    return not any(isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator) for layer in _all_layers(model))
-
-
-def _all_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
-    yield layer
-    for inner in getattr(layer, "layers", ()):
-        yield from _all_layers(inner)
+    machine = Machine.this()
+    given = None if devices is None else tuple(devices)
+    distribution, mirrored = choose_distribution(machine, given)
+    if distribution == "multi-worker":
+        strategy = join_cluster()
+        description = f"{machine.cluster_workers} workers, {strategy.num_replicas_in_sync} replicas in all (MultiWorkerMirroredStrategy)"
+    elif distribution == "mirrored":
+        strategy = tf.distribute.MirroredStrategy(list(mirrored))
+        description = f"{len(mirrored)} devices {', '.join(mirrored)} (MirroredStrategy)"
+    else:
+        strategy = tf.distribute.get_strategy()
+        description = f"GPU 0 ({machine.gpus[0]})" if machine.gpus else f"CPU ({cpu_description()})"
+    return Placement(strategy, description, machine, given)
 
 
 @functools.cache
@@ -174,19 +150,17 @@ def join_cluster() -> tf.distribute.MultiWorkerMirroredStrategy | None:
     Returns:
         The `MultiWorkerMirroredStrategy` over the cluster's workers, or None.
     """
-    workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker", [])
-    return tf.distribute.MultiWorkerMirroredStrategy() if len(workers) > 1 else None
+    return tf.distribute.MultiWorkerMirroredStrategy() if cluster_workers() > 1 else None
 
 
-def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: int = 1) -> keras.Model:
+def compile_model(model: keras.Model, config: TrainConfig, *, xla: bool = False, steps_per_execution: int = 1) -> keras.Model:
     """Compile for the lab: softmax cross-entropy on logits, the configured optimizer, accuracy.
-
-    Training is compiled with XLA where `xla_helps` says so (validation and test then run without
-    it), and with Keras's "auto" elsewhere.
 
     Args:
         model: an uncompiled model that outputs logits.
         config: the optimizer and learning rate.
+        xla: compile training with XLA (validation and test then run without it); else Keras's
+            "auto", which is XLA on a GPU where the model allows it and none on a CPU.
         steps_per_execution: batches per call of the compiled function; a whole epoch
             (`data.steps_per_epoch`) saves Python's per-batch overhead (10-4 trains 1.26x as fast on
             2 CPU cores). Only without a distribution strategy. Per-batch callbacks then run once
@@ -199,7 +173,6 @@ def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: 
         ConfigError: the optimizer is unknown.
     """
     optimizer = OPTIMIZERS[choice("optimizer", config.optimizer, OPTIMIZERS)](config.learning_rate)
-    xla = xla_helps(model, config)
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -214,6 +187,62 @@ def compile_model(model: keras.Model, config: TrainConfig, steps_per_execution: 
     if model.built:
         optimizer.build(model.trainable_variables)
     return model
+
+
+@contextlib.contextmanager
+def precision_policy(precision: str) -> Iterator[None]:
+    """Layers made inside compute in `precision`: "bfloat16" is Keras's mixed_bfloat16 (float32
+    variables, bfloat16 products); the logits layer stays float32 (`tfmlp.models.logits_layer`)."""
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
+
+
+def build_and_compile(build_model: Callable[[], keras.Model], data: MnistDatasets, config: TrainConfig, plan: Plan) -> keras.Model:
+    """A fresh model in the plan's precision, compiled for the plan's loop (call it in the strategy's scope).
+
+    Under XLA a whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all of an
+    epoch's batches per call through Keras's `steps_per_execution`, or one batch under a strategy
+    (Keras 3.15 fails there with a while-loop error).
+    """
+    with precision_policy(plan.precision):
+        model = build_model()
+    one_device = plan.distribution == "one device" and not tf.distribute.has_strategy()
+    batches = 1 if _whole_epochs(plan, data) or not one_device else data.steps_per_epoch
+    return compile_model(model, config, xla=plan.xla and one_device, steps_per_execution=batches)
+
+
+def train_epochs(
+    model: keras.Model,
+    data: MnistDatasets,
+    plan: Plan,
+    first: int,
+    stop: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int = 0,
+) -> keras.callbacks.History:
+    """`model.fit` over epochs `first` ... `stop - 1` of `data`, validating after each, a whole epoch
+    per compiled call where `build_and_compile` made it so."""
+    whole_epochs = _whole_epochs(plan, data) and model.jit_compile is True
+    looping = whole_epoch_steps(model, data.train_split, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
+    with looping:
+        return model.fit(
+            data.epoch_orders(first, stop) if whole_epochs else data.epochs(first, stop),
+            epochs=stop,
+            initial_epoch=first,
+            steps_per_epoch=1 if whole_epochs else data.steps_per_epoch,
+            validation_data=data.validation,
+            shuffle=False,  # the stream is already shuffled, epoch by epoch
+            callbacks=list(callbacks),
+            verbose=verbose,
+        )
+
+
+def _whole_epochs(plan: Plan, data: MnistDatasets) -> bool:
+    return plan.whole_epochs and data.train_size % data.batch_size == 0
 
 
 def _make_test_function_without_xla(model: keras.Model) -> None:
@@ -269,32 +298,16 @@ def fit_and_evaluate(
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
     placement = placement or place()
+    plan = placement.plan(config)
     with placement.strategy.scope():
-        # Under XLA, a whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all
-        # its batches per call (10-5's tested path), or one batch under a strategy (Keras 3.15 fails
-        # there with a while-loop error).
-        model = build_model()
-        distributed = tf.distribute.has_strategy()
-        whole_epochs = xla_helps(model, config) and data.train_size % data.batch_size == 0
-        model = compile_model(model, config, 1 if whole_epochs or distributed else data.steps_per_epoch)
+        model = build_and_compile(build_model, data, config, plan)
         start = restore_checkpoint(model, checkpoint_dir) if checkpoint_dir else Checkpoint()
     guards: list[keras.callbacks.Callback] = [DivergenceGuard()]
     if checkpoint_dir:
         guards.append(EpochCheckpoint(checkpoint_dir, start))
-    first, stop = start.epochs_done, config.epochs
-    looping = whole_epoch_steps(model, data.train_split, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
     started = time.perf_counter()
-    with multi_worker_fixes(model, placement.strategy), looping:
-        history = model.fit(
-            data.epoch_orders(first, stop) if whole_epochs else data.epochs(first, stop),
-            epochs=stop,
-            initial_epoch=first,
-            steps_per_epoch=1 if whole_epochs else data.steps_per_epoch,
-            validation_data=data.validation,
-            shuffle=False,  # the stream is already shuffled, epoch by epoch
-            callbacks=[*guards, *callbacks],
-            verbose=verbose,
-        )
+    with multi_worker_fixes(model, placement.strategy):
+        history = train_epochs(model, data, plan, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
         train_seconds = time.perf_counter() - started
         test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
     epochs_run = len(history.epoch)

@@ -33,11 +33,11 @@ from tfmlp.config import (
     read_json_object,
     text,
 )
-from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.data import MnistArrays, MnistDatasets, make_datasets
 from tfmlp.machine import require_memory
 from tfmlp.models import INITIALIZERS, check_activation, mlp_from_config
 from tfmlp.runs import write_json
-from tfmlp.training import OPTIMIZERS, compile_model, place
+from tfmlp.training import OPTIMIZERS, Placement, build_and_compile, place, train_epochs
 
 TUNERS = {
     "random": keras_tuner.RandomSearch,
@@ -170,12 +170,12 @@ def load_space(name_or_path: str) -> SearchSpace:
 
 
 class MlpHyperModel(keras_tuner.HyperModel):
-    """keras-tuner's view of the labs: build = `mlp_from_config` + `compile_model`, fit = `model.fit`
-    on the train split with the validation split as its score."""
+    """keras-tuner's view of the labs: a trial builds and trains as `lab` does (`build_and_compile`,
+    `train_epochs`: a whole epoch per compiled call where the plan allows), scored on validation."""
 
-    def __init__(self, space: SearchSpace, arrays: MnistArrays, epochs: int, seed: int) -> None:
+    def __init__(self, space: SearchSpace, arrays: MnistArrays, epochs: int, seed: int, placement: Placement) -> None:
         super().__init__(name="mlp")
-        self._space, self._arrays, self._epochs, self._seed = space, arrays, epochs, seed
+        self._space, self._arrays, self._epochs, self._seed, self._placement = space, arrays, epochs, seed, placement
 
     def config(self, hp: keras_tuner.HyperParameters) -> LabConfig:
         """The lab configuration that `hp`'s values stand for."""
@@ -184,25 +184,27 @@ class MlpHyperModel(keras_tuner.HyperModel):
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         config = self.config(hp)
         keras.utils.set_random_seed(config.train.seed)
-        return compile_model(mlp_from_config(config.model), config.train)
+        data = self._datasets(config)
+        return build_and_compile(lambda: mlp_from_config(config.model), data, config.train, self._placement.plan(config.train))
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args: Any, **kwargs: Any) -> dict[str, float]:
         config = self.config(hp)
-        data = make_datasets(self._arrays, config.train.batch_size, config.train.seed)
         started = time.perf_counter()
-        history = model.fit(
-            data.train,
-            validation_data=data.validation,
-            epochs=kwargs.get("epochs", config.train.epochs),  # hyperband sets its own
-            initial_epoch=kwargs.get("initial_epoch", 0),
-            shuffle=False,
-            verbose=0,
+        history = train_epochs(
+            model,
+            self._datasets(config),
+            self._placement.plan(config.train),
+            first=kwargs.get("initial_epoch", 0),
+            stop=kwargs.get("epochs", config.train.epochs),  # hyperband sets its own
             callbacks=kwargs.get("callbacks", []),
         )
         seconds = time.perf_counter() - started
         best = max(history.history[OBJECTIVE])
         print(f"trial: {describe(config)} -> val_accuracy {best:.4f} ({seconds:.0f} s)", flush=True)
         return {OBJECTIVE: best, "val_loss": min(history.history["val_loss"]), "seconds": seconds}
+
+    def _datasets(self, config: LabConfig) -> MnistDatasets:
+        return make_datasets(self._arrays, config.train.batch_size, config.train.seed)
 
 
 class SearchDeadline(keras.callbacks.Callback):
@@ -267,7 +269,8 @@ def search(
     """
     if tuner not in TUNERS:
         raise ValueError(f"unknown tuner {tuner!r}; valid: {', '.join(TUNERS)}")
-    hypermodel = MlpHyperModel(space, arrays, epochs, seed)
+    placement = place()
+    hypermodel = MlpHyperModel(space, arrays, epochs, seed, placement)
     settings: dict[str, Any] = {"max_epochs": epochs} if tuner == "hyperband" else {"max_trials": max_trials}
     if tuner == "bayesian":
         settings["num_initial_points"] = BAYESIAN_RANDOM_TRIALS
@@ -278,7 +281,7 @@ def search(
         directory=str(directory),
         project_name="search",
         overwrite=fresh,
-        distribution_strategy=place().strategy,
+        distribution_strategy=placement.strategy,
         **settings,
     )
     searcher.oracle.max_trials = max_trials  # again: a resumed search reloads the limit a deadline lowered
