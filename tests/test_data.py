@@ -75,3 +75,35 @@ def test_a_missing_file_is_named_before_tfds_would_try_the_network(mnist_copy: P
     (mnist_copy / "train-images-idx3-ubyte.gz").unlink()
     with pytest.raises(MnistDataError, match="lacks train-images-idx3-ubyte.gz"):
         read_mnist(mnist_copy, tfds_dir=tmp_path / "tfds")
+
+
+def test_later_reads_load_the_decoded_arrays_without_tfds(mnist: MnistArrays, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first read decodes tfds's PNGs and keeps the arrays; the next reads take them as they are,
+    and a damaged copy is decoded again, never trusted."""
+    import shutil
+
+    from tfmlp import data, tfds_mnist
+
+    tfds_dir = tmp_path / "tfds"
+    prepared = data._decoded_cache(None).parent  # the tfds dataset the `mnist` fixture built
+    shutil.copytree(prepared, tfds_dir / "mnist", ignore=shutil.ignore_patterns("*.npz"))
+    decoded = read_mnist(tfds_dir=tfds_dir)
+    assert (tfds_dir / "mnist" / "tfmlp_mnist.npz").is_file()
+
+    def no_tfds(*args: object) -> None:
+        raise AssertionError("tfds was read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tfds_mnist, "read_tfds_mnist", no_tfds)
+        again = read_mnist(tfds_dir=tfds_dir)
+    for split in ("train", "validation", "test"):
+        np.testing.assert_array_equal(getattr(again, split).images, getattr(mnist, split).images)
+        np.testing.assert_array_equal(getattr(again, split).labels, getattr(mnist, split).labels)
+        np.testing.assert_array_equal(getattr(decoded, split).images, getattr(mnist, split).images)
+
+    cache = tfds_dir / "mnist" / "tfmlp_mnist.npz"
+    for damaged in (b"not an npz", cache.read_bytes()[:1_000_000]):
+        cache.write_bytes(damaged)
+        np.testing.assert_array_equal(read_mnist(tfds_dir=tfds_dir).train.images, mnist.train.images)
+    with np.load(tfds_dir / "mnist" / "tfmlp_mnist.npz") as saved:
+        assert saved["images"].shape == (60_000, 28, 28, 1)
