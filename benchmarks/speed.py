@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # tfmlp and labs, run from anywhere
@@ -142,95 +141,18 @@ def _keras(lab_id: str, config: LabConfig) -> tuple[float, float]:
 
 
 def _tf1(lab_id: str, config: LabConfig) -> tuple[float, float]:
-    """The original's way: a tf.compat.v1 graph, a session, feed_dict batches, a `training` flag fed in."""
+    """The original's way (`benchmarks/tf1_lab.py`): a tf.compat.v1 graph, a session, feed_dict batches."""
+    from tf1_lab import Arrays, build_graph, train
+
     arrays = _arrays()
     from tfmlp._tf import tf
 
-    v1, model = tf.compat.v1, config.model
-    initializers = {
-        "normal": v1.random_normal_initializer(stddev=1.0),
-        "xavier": v1.glorot_uniform_initializer(),
-        "he": v1.variance_scaling_initializer(2.0, "fan_in", "untruncated_normal"),
-        "lecun": v1.variance_scaling_initializer(1.0, "fan_in", "truncated_normal"),
-        "zeros": v1.zeros_initializer(),
-    }
-    with tf.Graph().as_default():  # graph mode, as TF1 ran: placeholders, a session, feed_dict
-        v1.set_random_seed(config.train.seed)
-        images, labels = v1.placeholder(tf.float32, [None, 784]), v1.placeholder(tf.int64, [None])
-        training = v1.placeholder_with_default(False, [])
-        hidden = images
-        for index, (fan_in, width) in enumerate(zip([784, *model.widths], [*model.widths, 10]), start=1):
-            hidden = tf.matmul(hidden, v1.get_variable(f"w{index}", [fan_in, width], initializer=initializers[model.kernel_init]))
-            if index > len(model.widths):
-                hidden += v1.get_variable(f"b{index}", [width], initializer=initializers[model.bias_init])
-                break
-            if model.batch_norm:
-                hidden = _tf1_batch_norm(hidden, width, index, model.batch_norm_momentum, training)
-            else:
-                hidden += v1.get_variable(f"b{index}", [width], initializer=initializers[model.bias_init])
-            hidden = tf.nn.leaky_relu(hidden, 0.01) if model.activation == "leaky_relu" else getattr(tf.nn, model.activation)(hidden)
-            if model.dropout_rate:
-                drop = _tf1_alpha_dropout if model.dropout_type == "alpha" else _tf1_dropout
-                hidden = drop(hidden, model.dropout_rate, training)
-        cost = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=hidden))
-        optimizer = v1.train.AdamOptimizer(config.train.learning_rate).minimize(cost)
-        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(hidden, 1), labels), tf.float32))
-        rng = np.random.default_rng(config.train.seed)
-        with v1.Session() as session:
-            session.run(v1.global_variables_initializer())
-            started = time.perf_counter()
-            for _ in range(config.train.epochs):
-                order = rng.permutation(len(arrays.train))
-                for start in range(0, len(order), BATCH):
-                    batch = order[start : start + BATCH]
-                    session.run(optimizer, {images: arrays.train.images[batch], labels: arrays.train.labels[batch], training: True})
-                session.run(accuracy, {images: arrays.validation.images, labels: arrays.validation.labels})
-            seconds = time.perf_counter() - started
-            return seconds, float(session.run(accuracy, {images: arrays.test.images, labels: arrays.test.labels}))
-
-
-def _tf1_dropout(hidden: Any, rate: float, training: Any) -> Any:
-    from tfmlp._tf import tf
-
-    return tf.cond(training, lambda: tf.nn.dropout(hidden, rate=rate), lambda: hidden)
-
-
-def _tf1_alpha_dropout(hidden: Any, rate: float, training: Any) -> Any:
-    """SELU's alpha dropout (Klambauer et al. 2017): dropped units go to SELU's saturation, then rescale."""
-    from tfmlp._tf import tf
-
-    saturation = -1.6732632423543772 * 1.0507009873554805
-    scale = ((1 - rate) * (1 + rate * saturation**2)) ** -0.5
-    shift = -scale * saturation * rate
-
-    def dropped() -> Any:
-        kept = tf.cast(tf.random.uniform(tf.shape(hidden)) >= rate, hidden.dtype)
-        return scale * (hidden * kept + saturation * (1 - kept)) + shift
-
-    return tf.cond(training, dropped, lambda: hidden)
-
-
-def _tf1_batch_norm(hidden: Any, width: int, index: int, momentum: float, training: Any) -> Any:
-    """What tf.contrib.layers.batch_norm did: batch statistics in training, moving averages at test."""
-    from tfmlp._tf import tf
-
-    v1 = tf.compat.v1
-    scale = v1.get_variable(f"gamma{index}", [width], initializer=v1.ones_initializer())
-    offset = v1.get_variable(f"beta{index}", [width], initializer=v1.zeros_initializer())
-    moving_mean = v1.get_variable(f"mean{index}", [width], initializer=v1.zeros_initializer(), trainable=False)
-    moving_variance = v1.get_variable(f"variance{index}", [width], initializer=v1.ones_initializer(), trainable=False)
-
-    def batch_statistics() -> tuple[Any, Any]:
-        mean, variance = tf.nn.moments(hidden, [0])
-        updates = [
-            v1.assign(moving_mean, momentum * moving_mean + (1 - momentum) * mean),
-            v1.assign(moving_variance, momentum * moving_variance + (1 - momentum) * variance),
-        ]
-        with tf.control_dependencies(updates):
-            return tf.identity(mean), tf.identity(variance)
-
-    mean, variance = tf.cond(training, batch_statistics, lambda: (tf.identity(moving_mean), tf.identity(moving_variance)))
-    return tf.nn.batch_normalization(hidden, mean, variance, offset, scale, 1e-3)
+    ours = Arrays(*((split.images, split.labels) for split in (arrays.train, arrays.validation, arrays.test)))
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:  # graph mode, as TF1 ran
+        graph = build_graph(config.model, config.train.learning_rate, config.train.seed)
+        session.run(tf.compat.v1.global_variables_initializer())
+        seconds = train(session, graph, ours, config.train.epochs, config.train.seed, report_cost=False)
+        return seconds, float(session.run(graph.accuracy, {graph.images: ours.test[0], graph.labels: ours.test[1]}))
 
 
 def _torch(lab_id: str, config: LabConfig) -> tuple[float, float]:
