@@ -1,22 +1,26 @@
-"""How fast tfmlp trains a step, against the other ways of training the same network on this machine.
+"""How fast tfmlp trains each step, against the other ways of training the same network on this machine.
 
-    python benchmarks/speed.py --labs 10-2,10-4 --epochs 15 --output bench.json
+    python benchmarks/speed.py --ways tfmlp,tf1 --repeats 3 --whole 10-2,10-4,10-5
 
 Each way trains the step's network (its widths, activation, initializers, dropout, batch norm or alpha
 dropout; batch 100, Adam at the step's learning rate, the 55,000 training images, one validation pass
-per epoch) in a process of its own, on every single-model step (10-1 ... 10-5, 10-7, 10-8):
+per epoch) in a process of its own, on every single-model step (10-1 ... 10-5, 10-7, 10-8), for 3
+epochs (what a learner trying a step waits for) and for the lab's 15:
 
     tfmlp     `fit_and_evaluate`, as a user calls it (no TensorBoard callbacks)
-    keras     plain Keras: Sequential, compile, fit on numpy arrays (what most TF2 ports do)
-    tf1       the original's way: a tf.compat.v1 graph, a session, feed_dict batches of numpy arrays,
-              dropout and batch norm switched by a `training` flag as the original fed `keep_prob`
+    tf1       the original's way (`benchmarks/tf1_lab.py`): a tf.compat.v1 graph, a session,
+              feed_dict batches of numpy arrays, dropout and batch norm switched by a fed flag
+    keras     plain Keras: the step's model, compile, fit on numpy arrays (what most TF2 ports do)
     torch     PyTorch: DataLoader, nn.Sequential, Adam (plain nets only; skipped with a note when
               torch is missing)
 
-It prints the CPU (model and the flags that choose the kernels), then train seconds, samples per
-second, test accuracy and each way's ratio to tfmlp, and writes them as JSON. Ratios, measured in
-one run on one machine, are the figures to compare. This machine's speed comes and goes with its neighbours' load (whole minutes at half speed are common), so
-`--repeats 3` runs every way three times, round after round, and compares each way's fastest run.
+It prints the CPU (model and the flags that choose the kernels), every run, then the README's table
+(samples per second, test accuracy, tfmlp's ratio to each way), and writes them as JSON. `--whole`
+also times the whole `python cli.py lab` command against the whole TF1 script
+(`benchmarks/start_to_exit.py`). Ratios, measured in one run on one machine, are the figures to
+compare. This machine's speed comes and goes with its neighbours' load (whole minutes at half speed
+are common), so `--repeats 3` runs everything three times, round after round, and compares each
+way's fastest run (the whole commands: medians).
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # tfmlp and labs, run from anywhere
-WAYS = ("tfmlp", "keras", "tf1", "torch")
+WAYS = ("tfmlp", "tf1", "keras", "torch")
+NAMES = {"tfmlp": "tfmlp", "tf1": "TF1 way", "keras": "plain Keras", "torch": "PyTorch"}
+STEPS = ("10-1", "10-2", "10-3", "10-4", "10-5", "10-7", "10-8")
 BATCH = 100
 
 if TYPE_CHECKING:
@@ -43,30 +49,40 @@ if TYPE_CHECKING:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labs", default="10-2,10-4")
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--labs", default=",".join(STEPS), help="single-model steps [default: all]")
+    parser.add_argument("--epochs", default="3,15", help="comma-separated; every step trains for each [default: 3,15]")
     parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--output", type=Path, default=Path("bench.json"))
     parser.add_argument("--repeats", type=int, default=1, help="runs of each way; the fastest counts")
+    parser.add_argument("--whole", default="", help="steps whose whole command to time too (benchmarks/start_to_exit.py)")
     parser.add_argument("--one", nargs=2, metavar=("WAY", "LAB"), help=argparse.SUPPRESS)  # a child process
     arguments = parser.parse_args()
     if arguments.one:
         way, lab_id = arguments.one
-        print(json.dumps(train_one(way, lab_id, arguments.epochs)))
+        print(json.dumps(train_one(way, lab_id, int(arguments.epochs))))
         return
     from tfmlp.machine import cpu_description
 
     cpu = cpu_description()
     print(f"CPU: {cpu}", flush=True)
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    runs: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
     for _ in range(arguments.repeats):  # round after round, so a slow spell of the machine hits every way
-        for lab_id in arguments.labs.split(","):
-            for way in arguments.ways.split(","):
-                row = measure(way, lab_id, arguments.epochs)
-                runs.setdefault((lab_id, way), []).append(row)
-                print(_line(row), flush=True)
+        for epochs in (int(value) for value in arguments.epochs.split(",")):
+            for lab_id in arguments.labs.split(","):
+                for way in arguments.ways.split(","):
+                    row = measure(way, lab_id, epochs)
+                    runs.setdefault((lab_id, epochs, way), []).append(row)
+                    print(_line(row), flush=True)
     rows = [{**_fastest(tries), "cpu": cpu} for tries in runs.values()]
-    _print_ratios(rows)
+    print(f"\nOn {cpu}: samples/s of training (validation passes and compilation included), test accuracy, tfmlp's speed over each way's\n")
+    print(_table(rows, arguments.ways.split(",")))
+    if arguments.whole:
+        import start_to_exit
+
+        whole = {lab_id: start_to_exit.measure(lab_id, 15, arguments.repeats) for lab_id in arguments.whole.split(",")}
+        print("\n" + "\n".join(start_to_exit.report(lab_id, timed) for lab_id, timed in whole.items()))
+        print("\n" + start_to_exit.table(whole))
+        rows.append({"whole": {lab_id: start_to_exit.summary(timed) for lab_id, timed in whole.items()}, "cpu": cpu})
     arguments.output.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"Wrote {arguments.output}")
 
@@ -74,14 +90,14 @@ def main() -> None:
 def measure(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
     """Train in a fresh process, so no way inherits another's threads, caches or compiled graphs."""
     if way == "torch" and importlib.util.find_spec("torch") is None:
-        return {"way": way, "lab": lab_id, "skipped": "torch is not installed (pip install torch)"}
+        return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": "torch is not installed (pip install torch)"}
     if way == "torch" and not _plain(lab_id):
-        return {"way": way, "lab": lab_id, "skipped": "the PyTorch peer trains plain nets only (no dropout, batch norm, LeCun init)"}
+        return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": "the PyTorch peer trains plain nets only (no dropout, batch norm, LeCun init)"}
     command = [sys.executable, __file__, "--one", way, lab_id, "--epochs", str(epochs)]
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPOSITORY)}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:
-        return {"way": way, "lab": lab_id, "skipped": f"failed: {done.stderr.strip().splitlines()[-1:]}"}
+        return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": f"failed: {done.stderr.strip().splitlines()[-1:]}"}
     return {"way": way, "lab": lab_id, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
@@ -205,23 +221,34 @@ def _line(row: dict[str, Any]) -> str:
     if "skipped" in row:
         return f"{row['lab']:<6} {row['way']:<6} skipped: {row['skipped']}"
     return (
-        f"{row['lab']:<6} {row['way']:<6} {row['train_seconds']:8.1f} s {row['samples_per_second']:10,.0f} samples/s"
+        f"{row['lab']:<6} {row['epochs']:>2} epochs {row['way']:<6} {row['train_seconds']:8.1f} s {row['samples_per_second']:10,.0f} samples/s"
         f"  test accuracy {row['test_accuracy']:.4f}"
     )
 
 
-def _print_ratios(rows: list[dict[str, Any]]) -> None:
-    print("\nsamples/s of tfmlp over each way's (above 1: tfmlp is faster)")
-    for lab_id in dict.fromkeys(row["lab"] for row in rows):
-        measured = {row["way"]: row for row in rows if row["lab"] == lab_id and "skipped" not in row}
-        if "tfmlp" not in measured:
-            continue
-        ours = measured["tfmlp"]["samples_per_second"]
-        ratios = ", ".join(f"{way} {ours / row['samples_per_second']:.2f}x" for way, row in measured.items() if way != "tfmlp")
-        print(f"{lab_id}: {ratios}")
-        for row in rows:
-            if row["lab"] == lab_id and row["way"] in measured:
-                row["tfmlp_speedup"] = ours / row["samples_per_second"]
+def _table(rows: list[dict[str, Any]], ways: list[str]) -> str:
+    """The README's table: a row per step and epoch count, tfmlp's samples/s and each other way's with tfmlp's ratio to it."""
+    peers = [way for way in ways if way != "tfmlp"]
+    lines = [
+        "| step | epochs | tfmlp | " + " | ".join(NAMES[way] for way in peers) + " |",
+        "|---|---|---|" + "---|" * len(peers),
+    ]
+    for lab_id, epochs in dict.fromkeys((row["lab"], row["epochs"]) for row in rows if "epochs" in row):
+        measured = {row["way"]: row for row in rows if (row["lab"], row.get("epochs")) == (lab_id, epochs)}
+        ours = measured.get("tfmlp")
+        cells = []
+        for way in ["tfmlp", *peers]:
+            row = measured.get(way)
+            if row is None or "skipped" in row:
+                cells.append("-")
+                continue
+            cell = f"{row['samples_per_second']:,.0f}, {row['test_accuracy']:.4f}"
+            if way != "tfmlp" and ours and "skipped" not in ours:
+                row["tfmlp_speedup"] = ours["samples_per_second"] / row["samples_per_second"]
+                cell += f" (tfmlp **{row['tfmlp_speedup']:.2f}x**)"
+            cells.append(cell)
+        lines.append(f"| {lab_id} | {epochs} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

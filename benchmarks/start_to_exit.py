@@ -86,6 +86,23 @@ def phases(run: dict[str, Any]) -> list[tuple[str, float]]:
     return result
 
 
+def summary(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Medians and every run's seconds, JSON-ready."""
+    return {
+        way: {"median_seconds": statistics.median(run["seconds"] for run in runs), "seconds": [run["seconds"] for run in runs]}
+        for way, runs in rows.items()
+    }
+
+
+def table(whole: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
+    """The README's table of whole commands: medians and tfmlp's speed over the TF1 script's."""
+    lines = ["| step | `python cli.py lab` | the TF1 script | tfmlp |", "|---|---|---|---|"]
+    for lab_id, rows in whole.items():
+        ours, theirs = (statistics.median(run["seconds"] for run in rows[way]) for way in ("tfmlp", "tf1"))
+        lines.append(f"| {lab_id} | {ours:.2f} s | {theirs:.2f} s | **{theirs / ours:.2f}x** |")
+    return "\n".join(lines)
+
+
 def report(lab_id: str, rows: dict[str, list[dict[str, Any]]]) -> str:
     ours, theirs = (statistics.median(run["seconds"] for run in rows[way]) for way in ("tfmlp", "tf1"))
     breakdown = {name: statistics.median(dict(phases(run))[name] for run in rows["tfmlp"]) for name, _ in PHASES}

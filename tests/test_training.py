@@ -160,7 +160,7 @@ def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: Mnist
     keras.utils.set_random_seed(config.seed)
     data = make_datasets(small_mnist, 100, seed=config.seed)
     whole = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
-    with whole_epoch_steps(whole, small_mnist.train, data.steps_per_epoch):
+    with whole_epoch_steps(whole, *data.train_tensors, data.steps_per_epoch):
         assert batches_per_call(whole) == data.steps_per_epoch
         whole.fit(data.epoch_orders(0, 2), epochs=2, steps_per_epoch=1, verbose=0)
     keras.utils.set_random_seed(config.seed)
@@ -170,3 +170,30 @@ def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: Mnist
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
     assert batches_per_call(whole) == 1
     whole.fit(small_mnist.validation.images, small_mnist.validation.labels, batch_size=100, verbose=0)
+
+
+@pytest.mark.slow
+def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        from tfmlp.config import TrainConfig
+        from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
+        from tfmlp.models import mlp
+        from tfmlp.training import fit_and_evaluate
+
+        mnist = read_mnist()
+        small = MnistArrays(*(Split(split.images[:1_000], split.labels[:1_000]) for split in (mnist.train, mnist.validation, mnist.test)))
+        result = fit_and_evaluate(lambda: mlp([32], dropout_rate=0.3), make_datasets(small, 100, 777), TrainConfig(epochs=1))
+        np.save(sys.argv[1], np.concatenate([weight.ravel() for weight in result.model.get_weights()]))
+        """
+    )
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(REPOSITORY)}
+    environment.pop("TF_XLA_FLAGS", None)  # this process's own, which names the user's cache
+    entries = []
+    for run in ("first", "second"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / run)], env=environment, check=True, capture_output=True)
+        entries.append(sorted(path.name for path in (tmp_path / "cache" / "tfmlp" / "xla").rglob("*.pb")))
+    assert len(entries[0]) == 1 and entries[1] == entries[0]  # compiled once, then loaded
+    np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))

@@ -128,7 +128,7 @@ def test_trials_train_a_whole_epoch_per_call_as_lab_does(tiny_mnist: MnistArrays
 
     whole_epochs: list[int] = []
     real = training.whole_epoch_steps
-    monkeypatch.setattr(training, "whole_epoch_steps", lambda model, train, batches: (whole_epochs.append(batches), real(model, train, batches))[1])
+    monkeypatch.setattr(training, "whole_epoch_steps", lambda model, images, labels, batches: (whole_epochs.append(batches), real(model, images, labels, batches))[1])
     space = SearchSpace(depth=(1, 1), width=(64, 64), batch_norm=(False,), batch_sizes=(100,))
     search(tiny_mnist, tmp_path, tuner="random", max_trials=2, epochs=1, fresh=True, space=space)
     assert whole_epochs == [30, 30]  # one compiled call per epoch of 3,000 images, in each of the two trials

@@ -10,7 +10,10 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+from tfmlp.compile_cache import use_compile_cache
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+use_compile_cache()  # before TensorFlow reads its XLA flags
 
 
 @contextlib.contextmanager

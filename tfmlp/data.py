@@ -73,6 +73,7 @@ class MnistDatasets:
     batch_size: int
     seed: int
     train_split: Split = field(repr=False)
+    train_tensors: tuple[tf.Tensor, tf.Tensor] = field(repr=False)  # train_split in TensorFlow's memory, copied once
 
     @property
     def steps_per_epoch(self) -> int:
@@ -85,7 +86,7 @@ class MnistDatasets:
         Epoch `e` is shuffled by `stateless_shuffle` keyed on `(seed, e)`; no state carries over from
         one epoch to the next. Pass `steps_per_epoch=data.steps_per_epoch` to `fit`.
         """
-        images, labels = tf.constant(self.train_split.images), tf.constant(self.train_split.labels)
+        images, labels = self.train_tensors
 
         def one_epoch(epoch: tf.Tensor) -> tf.data.Dataset:
             batches = tf.data.Dataset.from_tensor_slices(self._order(epoch)).batch(self.batch_size)
@@ -209,6 +210,7 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
         batch_size=batch_size,
         seed=seed,
         train_split=arrays.train,
+        train_tensors=(tf.constant(arrays.train.images), tf.constant(arrays.train.labels)),
     )
 
 

@@ -20,18 +20,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from tfmlp._tf import keras, tf
-from tfmlp.data import Split
 
 
 class WholeEpochStep:
     """A `train_step` for one whole epoch: rows of indices into the training images, one row per batch."""
 
-    def __init__(self, model: keras.Model, train: Split, batches: int) -> None:
+    def __init__(self, model: keras.Model, images: Any, labels: Any, batches: int) -> None:
         self._model = model
         self._batch_step = model.train_step
-        self._images, self._labels = tf.constant(train.images), tf.constant(train.labels)
+        self._images, self._labels = tf.convert_to_tensor(images), tf.convert_to_tensor(labels)
         self.batches = batches
 
+    @tf.autograph.experimental.do_not_convert  # plain graph code, and Keras's train_step needs no conversion either
     def __call__(self, order: tf.Tensor) -> dict[str, Any]:
         def one_batch(step: tf.Tensor) -> tf.Tensor:
             batch = order[step]
@@ -43,19 +43,20 @@ class WholeEpochStep:
 
 
 @contextlib.contextmanager
-def whole_epoch_steps(model: keras.Model, train: Split, batches: int) -> Iterator[None]:
-    """Inside this block one `model.fit` step trains a whole epoch of `batches` batches of `train`.
+def whole_epoch_steps(model: keras.Model, images: Any, labels: Any, batches: int) -> Iterator[None]:
+    """Inside this block one `model.fit` step trains a whole epoch of `batches` batches of `images`, `labels`.
 
     Args:
         model: a compiled model, with `steps_per_execution=1`.
-        train: the training images and labels that the epochs' indices point into.
+        images, labels: the training images and labels that the epochs' indices point into, as
+            arrays or (copied no more) tensors such as `MnistDatasets.train_tensors`.
         batches: batches per epoch, the rows of each element of `MnistDatasets.epoch_orders`.
 
     Example:
-        >>> with whole_epoch_steps(model, data.train_split, data.steps_per_epoch):
+        >>> with whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch):
         ...     model.fit(data.epoch_orders(0, 15), epochs=15, steps_per_epoch=1)
     """
-    model.train_step = WholeEpochStep(model, train, batches)
+    model.train_step = WholeEpochStep(model, images, labels, batches)
     try:
         yield
     finally:

@@ -159,8 +159,9 @@ def compile_model(model: keras.Model, config: TrainConfig, *, xla: bool = False,
     Args:
         model: an uncompiled model that outputs logits.
         config: the optimizer and learning rate.
-        xla: compile training with XLA (validation and test then run without it); else Keras's
-            "auto", which is XLA on a GPU where the model allows it and none on a CPU.
+        xla: compile training with XLA (validation and test then run without it), keeping the
+            compiled program for the next run (`tfmlp.compile_cache`); else Keras's "auto", which
+            is XLA on a GPU where the model allows it and none on a CPU.
         steps_per_execution: batches per call of the compiled function; a whole epoch
             (`data.steps_per_epoch`) saves Python's per-batch overhead (10-4 trains 1.26x as fast on
             2 CPU cores). Only without a distribution strategy. Per-batch callbacks then run once
@@ -227,7 +228,7 @@ def train_epochs(
     """`model.fit` over epochs `first` ... `stop - 1` of `data`, validating after each, a whole epoch
     per compiled call where `build_and_compile` made it so."""
     whole_epochs = _whole_epochs(plan, data) and model.jit_compile is True
-    looping = whole_epoch_steps(model, data.train_split, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
+    looping = whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
     with looping:
         return model.fit(
             data.epoch_orders(first, stop) if whole_epochs else data.epochs(first, stop),
