@@ -7,10 +7,12 @@ imported only by commands that train, so `--help` and `list` answer at once.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -339,5 +341,19 @@ def plot(figure: str, output: Path | None) -> None:
         raise _UserError(f"cannot write the figure: {error}") from None
 
 
+def _exit_without_teardown(code: int | str | None) -> NoReturn:
+    """End the process as soon as the command is done. Every file a command writes is closed by then;
+    Python's own teardown of TensorFlow's modules took 1.4 s more after every run."""
+    if isinstance(code, str):
+        click.echo(code, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code if isinstance(code, int) else int(code is not None))
+
+
 if __name__ == "__main__":
-    cli()
+    try:
+        cli()
+    except SystemExit as done:  # _OneLineErrors always ends so
+        _exit_without_teardown(done.code)

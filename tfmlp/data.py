@@ -195,22 +195,23 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
         >>> data = make_datasets(read_mnist(), batch_size=100, seed=777)
     """
     keras.utils.set_random_seed(seed)
+    train_tensors = (tf.constant(arrays.train.images), tf.constant(arrays.train.labels))  # the one copy of them
 
-    def pipeline(split: Split, batch_size: int, shuffle: bool) -> tf.data.Dataset:
-        dataset = tf.data.Dataset.from_tensor_slices((split.images, split.labels))
+    def pipeline(split: Split | tuple[tf.Tensor, tf.Tensor], size: int, batch_size: int, shuffle: bool) -> tf.data.Dataset:
+        dataset = tf.data.Dataset.from_tensor_slices(split if isinstance(split, tuple) else (split.images, split.labels))
         if shuffle:
-            dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
+            dataset = dataset.shuffle(size, seed=seed, reshuffle_each_iteration=True)
         return _without_autotune(dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE))
 
     return MnistDatasets(
-        train=pipeline(arrays.train, batch_size, shuffle=True),
-        validation=pipeline(arrays.validation, len(arrays.validation), shuffle=False),
-        test=pipeline(arrays.test, len(arrays.test), shuffle=False),
+        train=pipeline(train_tensors, len(arrays.train), batch_size, shuffle=True),
+        validation=pipeline(arrays.validation, len(arrays.validation), len(arrays.validation), shuffle=False),
+        test=pipeline(arrays.test, len(arrays.test), len(arrays.test), shuffle=False),
         train_size=len(arrays.train),
         batch_size=batch_size,
         seed=seed,
         train_split=arrays.train,
-        train_tensors=(tf.constant(arrays.train.images), tf.constant(arrays.train.labels)),
+        train_tensors=train_tensors,
     )
 
 

@@ -97,16 +97,22 @@ def _save(figure: plt.Figure, path: Path) -> Path:
 
 
 def misclassified_png(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, count: int = 25) -> bytes:
-    """A grid of the first `count` misclassified digits, each titled "true -> predicted", as PNG bytes."""
+    """A grid of the first `count` misclassified digits, each titled "true -> predicted", as PNG bytes.
+
+    The digits are tiled into one picture on one axes: 25 axes of their own took 0.9 s to lay out
+    at the end of every run.
+    """
     wrong = np.flatnonzero(predictions != labels)[:count]
-    columns = 5
+    columns, cell = 5, 28 + 8  # a digit and its margin, in pixels
     rows = max(1, -(-len(wrong) // columns))
-    figure, grid = plt.subplots(rows, columns, figsize=(columns * 1.6, rows * 1.8), squeeze=False)
-    for axes in grid.flat:
-        axes.axis("off")
-    for axes, index in zip(grid.flat, wrong):
-        axes.imshow(images[index].reshape(28, 28), cmap="gray_r")
-        axes.set_title(f"{labels[index]} -> {predictions[index]}", fontsize=10, color="firebrick")
+    mosaic = np.zeros((rows * cell, columns * cell), dtype=np.float32)
+    figure, axes = plt.subplots(figsize=(columns * 1.6, rows * 1.8))
+    for place, index in enumerate(wrong):
+        row, column = divmod(place, columns)
+        mosaic[row * cell + 8 : (row + 1) * cell, column * cell + 4 : column * cell + 32] = images[index].reshape(28, 28)
+        axes.text(column * cell + 18, row * cell + 3, f"{labels[index]} -> {predictions[index]}", ha="center", fontsize=10, color="firebrick")
+    axes.imshow(mosaic, cmap="gray_r")
+    axes.axis("off")
     figure.suptitle(f"{len(np.flatnonzero(predictions != labels))} misclassified of {len(labels)} (true -> predicted)")
     return _png_bytes(figure)
 

@@ -163,7 +163,7 @@ def start_run(
 def _get_one_and_predict(model: keras.Model, test: Split, rng: random.Random, run: RunDir) -> None:
     """The original's last step: show one random test digit, its label and the model's prediction."""
     index = rng.randrange(len(test))
-    logits = model.predict(test.images[index : index + 1], verbose=0)
+    logits = model(test.images[index : index + 1], training=False)  # eager: predict() would trace a function first
     print(f"Label: {test.labels[index]}")
     print(f"Prediction: {int(np.argmax(logits, axis=1)[0])}")
     picture = run.file(f"test_digit_{index}.png")

@@ -39,13 +39,15 @@ def log_finished_run(
         test: the test split it was scored on.
         metrics: final figures to show in the HParams table, e.g. {"test/accuracy": 0.98}.
     """
-    predictions = np.argmax(model.predict(test.images, verbose=0), axis=1)
-    with tf.summary.create_file_writer(str(log_dir)).as_default(step=0):
+    predictions = np.argmax(model(test.images, training=False), axis=1)  # eager: predict() would trace a function first
+    writer = tf.summary.create_file_writer(str(log_dir))
+    with writer.as_default(step=0):
         hparams_api.hparams(flat_hparams(config), trial_id=trial_id)
         for name, value in metrics.items():
             tf.summary.scalar(name, value)
         tf.summary.image("test/misclassified", _png_to_tensor(misclassified_png(test.images, test.labels, predictions)))
         tf.summary.image("test/confusion_matrix", _png_to_tensor(confusion_matrix_png(test.labels, predictions)))
+    writer.close()  # on disk now, not whenever the writer is collected
 
 
 def _png_to_tensor(png: bytes) -> tf.Tensor:
