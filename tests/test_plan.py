@@ -13,12 +13,19 @@ from tfmlp.config import ConfigError, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
 from tfmlp.plan import Machine, Plan, choose_plan
-from tfmlp.training import build_and_compile, compile_model, train_epochs
+from tfmlp._tf import tf
+from tfmlp.models import softmax_regression
+from tfmlp.training import Placement, build_and_compile, compile_model, train_epochs, trains_whole_epochs
 
 AVX512 = frozenset({"avx2", "avx512f"})
 AVX512_BF16 = AVX512 | {"avx512_bf16"}  # the AMD EPYC measured: bfloat16 products only 1.2-1.8x float32
 AMX = AVX512_BF16 | {"amx_bf16", "amx_tile"}  # the Intel Xeon measured: 3-4x
 H100 = "NVIDIA H100 80GB HBM3"
+
+
+def on(machine: Machine) -> Placement:
+    """A placement on one device of a faked machine."""
+    return Placement(tf.distribute.get_strategy(), "a faked machine", machine)
 
 
 @pytest.mark.parametrize("flags", [frozenset(), frozenset({"avx2"}), AVX512, AVX512_BF16], ids=["no-flags", "avx2", "avx512", "avx512-bf16"])
@@ -77,8 +84,7 @@ def test_a_precision_outside_the_three_is_refused_by_name() -> None:
 def test_bfloat16_multiplies_in_bfloat16_and_keeps_float32_weights_and_logits(small_mnist: MnistArrays) -> None:
     config = TrainConfig(precision="bfloat16")
     data = make_datasets(small_mnist, 100, config.seed)
-    plan = choose_plan(Machine(AVX512_BF16), config.precision)
-    model = build_and_compile(lambda: mlp([64, 64], dropout_rate=0.3, batch_norm=True), data, config, plan)
+    model = build_and_compile(lambda: mlp([64, 64], dropout_rate=0.3, batch_norm=True), data, config, on(Machine(AVX512_BF16)))
     assert keras.config.dtype_policy().name == "float32"  # the policy was for this model only
     assert [layer.compute_dtype for layer in model.layers if isinstance(layer, keras.layers.Dense)] == ["bfloat16", "bfloat16", "float32"]
     assert {weight.dtype for weight in model.weights} == {"float32"}
@@ -91,10 +97,9 @@ def test_bfloat16_learns_as_float32_does(small_mnist: MnistArrays) -> None:
     for precision in ("float32", "bfloat16"):
         config = TrainConfig(epochs=2, precision=precision, deterministic=True)  # no XLA for either
         data = make_datasets(small_mnist, 100, config.seed)
-        plan = choose_plan(Machine(AVX512_BF16), config.precision, config.deterministic)
-        model = build_and_compile(lambda: mlp([64, 64], dropout_rate=0.3), data, config, plan)
+        model = build_and_compile(lambda: mlp([64, 64], dropout_rate=0.3), data, config, on(Machine(AVX512_BF16)))
         lines: list[str] = []
-        history = train_epochs(model, data, plan, 0, 2, [CompilationReport(lines.append)])
+        history = train_epochs(model, data, 0, 2, [CompilationReport(lines.append)])
         assert lines[0].startswith(f"Compiled without XLA, {'float32' if precision == 'float32' else 'bfloat16 products'}")
         assert history.history["loss"][1] < history.history["loss"][0]
         accuracies[precision] = history.history["val_accuracy"][1]
@@ -105,11 +110,20 @@ def test_bfloat16_learns_as_float32_does(small_mnist: MnistArrays) -> None:
 def test_float32_under_xla_trains_a_whole_epoch_per_call(small_mnist: MnistArrays) -> None:
     config = TrainConfig(epochs=1)
     data = make_datasets(small_mnist, 100, config.seed)
-    model = build_and_compile(lambda: mlp([32], dropout_rate=0.3), data, config, choose_plan(Machine(AVX512)))
+    model = build_and_compile(lambda: mlp([32], dropout_rate=0.3), data, config, on(Machine(AVX512)))
+    assert trains_whole_epochs(model)
     lines: list[str] = []
-    train_epochs(model, data, choose_plan(Machine(AVX512)), 0, 1, [CompilationReport(lines.append)])
+    train_epochs(model, data, 0, 1, [CompilationReport(lines.append)])
     assert lines == ["Compiled with XLA, float32, 50 batches per call"]
     assert np.isfinite(model.evaluate(data.test, verbose=0)[0])
+
+
+def test_softmax_regression_has_nothing_to_multiply_in_bfloat16_and_keeps_xla_on_an_amx_cpu(small_mnist: MnistArrays) -> None:
+    data = make_datasets(small_mnist, 100, 777)
+    model = build_and_compile(lambda: softmax_regression(), data, TrainConfig(), on(Machine(AMX)))
+    assert trains_whole_epochs(model)  # its one layer is the float32 logits
+    deep = build_and_compile(lambda: mlp([32]), data, TrainConfig(), on(Machine(AMX)))
+    assert not trains_whole_epochs(deep) and deep.steps_per_execution == 50
 
 
 def test_compile_model_leaves_a_cpu_without_xla_unless_asked() -> None:

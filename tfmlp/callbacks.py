@@ -13,6 +13,7 @@ import numpy as np
 from tfmlp._tf import keras, tf
 from tfmlp.diagnostics import layer_gradient_norms
 from tfmlp.epoch_step import batches_per_call
+from tfmlp.models import multiplies_in_bfloat16
 
 ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.LeakyReLU)
 HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the shape shows, the cost stays low
@@ -42,7 +43,7 @@ class CompilationReport(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         batches = batches_per_call(self.model)
-        products = "bfloat16 products (float32 weights)" if self.model.compute_dtype == "bfloat16" else "float32"
+        products = "bfloat16 products (float32 weights)" if multiplies_in_bfloat16(self.model) else "float32"
         xla = "with" if self.model.jit_compile else "without"
         self._write(f"Compiled {xla} XLA, {products}, {batches} batch{'es' if batches > 1 else ''} per call")
 

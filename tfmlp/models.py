@@ -8,7 +8,7 @@ Glorot uniform initializer that `tf.contrib.layers.xavier_initializer()` default
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from tfmlp._tf import keras
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
@@ -295,3 +295,16 @@ def softmax_regression(kernel_init: str = "normal", bias_init: str = "normal") -
         >>> model = softmax_regression()  # weights and biases ~ N(0, 1), as tf.random_normal drew them
     """
     return mlp((), kernel_init=kernel_init, bias_init=bias_init, name="softmax_regression")
+
+
+def multiplies_in_bfloat16(model: keras.Model) -> bool:
+    """Whether any layer with weights of its own computes in bfloat16 (built under Keras's mixed_bfloat16 policy)."""
+
+    def leaves(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
+        inner = getattr(layer, "layers", None)
+        if inner is None:
+            yield layer
+        for each in inner or ():
+            yield from leaves(each)
+
+    return any(layer.compute_dtype == "bfloat16" for layer in leaves(model) if layer.weights)

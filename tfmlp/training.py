@@ -7,6 +7,7 @@ The same call runs on a laptop's CPU, one GPU, several GPUs (`MirroredStrategy`)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import math
 import time
@@ -21,6 +22,7 @@ from tfmlp.config import TrainConfig, choice
 from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import whole_epoch_steps
 from tfmlp.machine import cpu_description
+from tfmlp.models import multiplies_in_bfloat16
 from tfmlp.multi_worker import multi_worker_fixes
 from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
 
@@ -202,24 +204,33 @@ def precision_policy(precision: str) -> Iterator[None]:
         keras.config.set_dtype_policy(before)
 
 
-def build_and_compile(build_model: Callable[[], keras.Model], data: MnistDatasets, config: TrainConfig, plan: Plan) -> keras.Model:
-    """A fresh model in the plan's precision, compiled for the plan's loop (call it in the strategy's scope).
+def build_and_compile(build_model: Callable[[], keras.Model], data: MnistDatasets, config: TrainConfig, placement: Placement) -> keras.Model:
+    """A fresh model in the precision of `placement.plan(config)`, compiled for its loop (call it in
+    the strategy's scope).
 
     Under XLA a whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all of an
     epoch's batches per call through Keras's `steps_per_execution`, or one batch under a strategy
-    (Keras 3.15 fails there with a while-loop error).
+    (Keras 3.15 fails there with a while-loop error). A model with nothing to multiply in bfloat16
+    (softmax regression: its one layer is the float32 logits) is compiled as float32 is.
     """
+    plan = placement.plan(config)
     with precision_policy(plan.precision):
         model = build_model()
+    if plan.precision == "bfloat16" and not multiplies_in_bfloat16(model):
+        plan = placement.plan(dataclasses.replace(config, precision="float32"))
     one_device = plan.distribution == "one device" and not tf.distribute.has_strategy()
-    batches = 1 if _whole_epochs(plan, data) or not one_device else data.steps_per_epoch
-    return compile_model(model, config, xla=plan.xla and one_device, steps_per_execution=batches)
+    whole_epochs = plan.whole_epochs and data.train_size % data.batch_size == 0
+    return compile_model(model, config, xla=plan.xla and one_device, steps_per_execution=1 if whole_epochs or not one_device else data.steps_per_epoch)
+
+
+def trains_whole_epochs(model: keras.Model) -> bool:
+    """Whether `build_and_compile` compiled `model` to train a whole epoch per call (XLA, one batch per step)."""
+    return model.jit_compile is True and model.steps_per_execution == 1
 
 
 def train_epochs(
     model: keras.Model,
     data: MnistDatasets,
-    plan: Plan,
     first: int,
     stop: int,
     callbacks: Sequence[keras.callbacks.Callback] = (),
@@ -227,7 +238,7 @@ def train_epochs(
 ) -> keras.callbacks.History:
     """`model.fit` over epochs `first` ... `stop - 1` of `data`, validating after each, a whole epoch
     per compiled call where `build_and_compile` made it so."""
-    whole_epochs = _whole_epochs(plan, data) and model.jit_compile is True
+    whole_epochs = trains_whole_epochs(model)
     looping = whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
     with looping:
         return model.fit(
@@ -240,10 +251,6 @@ def train_epochs(
             callbacks=list(callbacks),
             verbose=verbose,
         )
-
-
-def _whole_epochs(plan: Plan, data: MnistDatasets) -> bool:
-    return plan.whole_epochs and data.train_size % data.batch_size == 0
 
 
 def _make_test_function_without_xla(model: keras.Model) -> None:
@@ -299,16 +306,15 @@ def fit_and_evaluate(
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
     placement = placement or place()
-    plan = placement.plan(config)
     with placement.strategy.scope():
-        model = build_and_compile(build_model, data, config, plan)
+        model = build_and_compile(build_model, data, config, placement)
         start = restore_checkpoint(model, checkpoint_dir) if checkpoint_dir else Checkpoint()
     guards: list[keras.callbacks.Callback] = [DivergenceGuard()]
     if checkpoint_dir:
         guards.append(EpochCheckpoint(checkpoint_dir, start))
     started = time.perf_counter()
     with multi_worker_fixes(model, placement.strategy):
-        history = train_epochs(model, data, plan, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
+        history = train_epochs(model, data, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
         train_seconds = time.perf_counter() - started
         test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
     epochs_run = len(history.epoch)

@@ -185,7 +185,7 @@ class MlpHyperModel(keras_tuner.HyperModel):
         config = self.config(hp)
         keras.utils.set_random_seed(config.train.seed)
         data = self._datasets(config)
-        return build_and_compile(lambda: mlp_from_config(config.model), data, config.train, self._placement.plan(config.train))
+        return build_and_compile(lambda: mlp_from_config(config.model), data, config.train, self._placement)
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args: Any, **kwargs: Any) -> dict[str, float]:
         config = self.config(hp)
@@ -193,7 +193,6 @@ class MlpHyperModel(keras_tuner.HyperModel):
         history = train_epochs(
             model,
             self._datasets(config),
-            self._placement.plan(config.train),
             first=kwargs.get("initial_epoch", 0),
             stop=kwargs.get("epochs", config.train.epochs),  # hyperband sets its own
             callbacks=kwargs.get("callbacks", []),
