@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, read_mnist
+# XLA's compiled programs of the tests' many small networks go to a folder of this session's, not to
+# the user's cache (`tfmlp.compile_cache` leaves a folder named in TF_XLA_FLAGS as it is); the
+# commands the tests start inherit it.
+_COMPILED = tempfile.mkdtemp(prefix="tfmlp-tests-xla-")
+os.environ["TF_XLA_FLAGS"] = f"{os.environ.get('TF_XLA_FLAGS', '')} --tf_xla_persistent_cache_directory={_COMPILED}".strip()
+atexit.register(shutil.rmtree, _COMPILED, ignore_errors=True)
+
+from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, read_mnist  # noqa: E402  (after choosing the XLA cache)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -22,9 +22,11 @@ INTEL_XEON = "Intel Xeon, 2 cores, avx512f avx512_bf16 amx_bf16"
 AMD_CAPPED_AT_AVX2 = "AMD EPYC, oneDNN and XLA capped at AVX2 (ONEDNN_MAX_CPU_ISA, --xla_cpu_max_isa)"
 AMD_CAPPED_AT_AVX512 = "AMD EPYC, oneDNN and XLA capped at AVX-512 without bf16"
 AMD_WITHOUT_ONEDNN = "AMD EPYC, oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)"
-# Until 2026-11-25 the dropout nets (10-5, 10-7, 10-8) trained without XLA, whose masks differ: their
-# runs of then are kept, one more equally good mask stream in the distribution, marked with this.
+# The dropout nets (10-5, 10-7, 10-8) trained without XLA until 2026-11-25, then under XLA with its
+# Philox masks, now with ThreeFry masks (`tfmlp.masks`). The runs of the earlier mask streams are
+# kept, equally good draws in the distribution, marked with these.
 MASKS_WITHOUT_XLA = ", dropout masks drawn without XLA (before 2026-11-25)"
+MASKS_OF_XLA_PHILOX = ", dropout masks drawn by XLA's Philox (2026-11-25)"
 
 
 @dataclass(frozen=True)

@@ -297,14 +297,15 @@ def softmax_regression(kernel_init: str = "normal", bias_init: str = "normal") -
     return mlp((), kernel_init=kernel_init, bias_init=bias_init, name="softmax_regression")
 
 
+def leaf_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
+    """The layers that hold no layers, inside `layer` (a model, or models of models) or `layer` itself."""
+    inner = getattr(layer, "layers", None)
+    if inner is None:
+        yield layer
+    for each in inner or ():
+        yield from leaf_layers(each)
+
+
 def multiplies_in_bfloat16(model: keras.Model) -> bool:
     """Whether any layer with weights of its own computes in bfloat16 (built under Keras's mixed_bfloat16 policy)."""
-
-    def leaves(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
-        inner = getattr(layer, "layers", None)
-        if inner is None:
-            yield layer
-        for each in inner or ():
-            yield from leaves(each)
-
-    return any(layer.compute_dtype == "bfloat16" for layer in leaves(model) if layer.weights)
+    return any(layer.compute_dtype == "bfloat16" for layer in leaf_layers(model) if layer.weights)

@@ -22,6 +22,7 @@ from tfmlp.config import TrainConfig, choice
 from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import whole_epoch_steps
 from tfmlp.machine import cpu_description
+from tfmlp.masks import threefry_masks
 from tfmlp.models import multiplies_in_bfloat16
 from tfmlp.multi_worker import multi_worker_fixes
 from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
@@ -237,10 +238,11 @@ def train_epochs(
     verbose: int = 0,
 ) -> keras.callbacks.History:
     """`model.fit` over epochs `first` ... `stop - 1` of `data`, validating after each, a whole epoch
-    per compiled call where `build_and_compile` made it so."""
+    per compiled call, with dropout masks drawn by ThreeFry (`tfmlp.masks`), where `build_and_compile`
+    made it so (XLA on one CPU)."""
     whole_epochs = trains_whole_epochs(model)
     looping = whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
-    with looping:
+    with looping, threefry_masks(model) if whole_epochs else contextlib.nullcontext():
         return model.fit(
             data.epoch_orders(first, stop) if whole_epochs else data.epochs(first, stop),
             epochs=stop,
