@@ -7,14 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from tfmlp._tf import keras
+from tfmlp._tf import keras, tf
 from tfmlp.callbacks import CompilationReport
 from tfmlp.config import ConfigError, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
-from tfmlp.models import mlp
+from tfmlp.models import mlp, softmax_regression
 from tfmlp.plan import Machine, Plan, choose_plan
-from tfmlp._tf import tf
-from tfmlp.models import softmax_regression
 from tfmlp.training import Placement, build_and_compile, compile_model, train_epochs, trains_whole_epochs
 
 AVX512 = frozenset({"avx2", "avx512f"})

@@ -13,6 +13,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -197,16 +198,17 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
     keras.utils.set_random_seed(seed)
     train_tensors = (tf.constant(arrays.train.images), tf.constant(arrays.train.labels))  # the one copy of them
 
-    def pipeline(split: Split | tuple[tf.Tensor, tf.Tensor], size: int, batch_size: int, shuffle: bool) -> tf.data.Dataset:
-        dataset = tf.data.Dataset.from_tensor_slices(split if isinstance(split, tuple) else (split.images, split.labels))
-        if shuffle:
-            dataset = dataset.shuffle(size, seed=seed, reshuffle_each_iteration=True)
+    def pipeline(images_and_labels: tuple[Any, Any], batch_size: int, shuffle_size: int = 0) -> tf.data.Dataset:
+        dataset = tf.data.Dataset.from_tensor_slices(images_and_labels)
+        if shuffle_size:
+            dataset = dataset.shuffle(shuffle_size, seed=seed, reshuffle_each_iteration=True)
         return _without_autotune(dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE))
 
+    validation, test = arrays.validation, arrays.test
     return MnistDatasets(
-        train=pipeline(train_tensors, len(arrays.train), batch_size, shuffle=True),
-        validation=pipeline(arrays.validation, len(arrays.validation), len(arrays.validation), shuffle=False),
-        test=pipeline(arrays.test, len(arrays.test), len(arrays.test), shuffle=False),
+        train=pipeline(train_tensors, batch_size, shuffle_size=len(arrays.train)),
+        validation=pipeline((validation.images, validation.labels), len(validation)),
+        test=pipeline((test.images, test.labels), len(test)),
         train_size=len(arrays.train),
         batch_size=batch_size,
         seed=seed,

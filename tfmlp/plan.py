@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tfmlp.machine import cpu_flags
+
 Distribution = Literal["one device", "mirrored", "multi-worker"]
 
 
