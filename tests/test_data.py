@@ -48,13 +48,24 @@ def test_validation_and_test_keep_their_order_in_one_batch(small_mnist: MnistArr
 
 def test_epoch_orders_hold_the_batches_of_the_epoch_stream(small_mnist: MnistArrays) -> None:
     data = make_datasets(small_mnist, batch_size=100, seed=777)
-    orders = list(data.epoch_orders(1, 3).as_numpy_iterator())
+    elements = list(data.epoch_orders(1, 3).as_numpy_iterator())
+    orders = [element["order"] for element in elements]
     stream = [labels for _, labels in data.epochs(1, 3).as_numpy_iterator()]
     assert [order.shape for order in orders] == [(50, 100)] * 2
+    assert [list(element["batches"]) for element in elements] == [[0, 50]] * 2
     assert np.array_equal(small_mnist.train.labels[np.concatenate(orders)], np.stack(stream))
     assert sorted(orders[0].ravel()) == list(range(5_000))  # every image once per epoch
     with pytest.raises(ValueError, match="batch size 128 does not divide the 5000 training images"):
         make_datasets(small_mnist, batch_size=128, seed=777).epoch_orders(0, 1)
+
+
+def test_pauses_cut_each_epoch_into_stretches_of_the_same_order(small_mnist: MnistArrays) -> None:
+    data = make_datasets(small_mnist, batch_size=100, seed=777)
+    assert data.stretches([4, 1, 2, 50, 99, 0]) == [(0, 1), (1, 2), (2, 4), (4, 50)]  # outside (0, 50) ignored
+    elements = list(data.epoch_orders(0, 2, pauses=[1, 2, 4]).as_numpy_iterator())
+    assert [tuple(element["batches"]) for element in elements] == [(0, 1), (1, 2), (2, 4), (4, 50)] * 2
+    whole = [element["order"] for element in data.epoch_orders(0, 2).as_numpy_iterator()]
+    assert all(np.array_equal(element["order"], whole[index // 4]) for index, element in enumerate(elements))
 
 
 def test_no_pipeline_runs_the_autotuner(small_mnist: MnistArrays) -> None:

@@ -116,6 +116,34 @@ def test_float32_under_xla_trains_a_whole_epoch_per_call(small_mnist: MnistArray
     assert np.isfinite(model.evaluate(data.test, verbose=0)[0])
 
 
+class PauseWatcher(keras.callbacks.Callback):
+    """Asks training to return after batches 1, 2, 4 and 8 of each epoch, and notes where it did."""
+
+    pauses = (1, 2, 4, 8)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[int] = []
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.seen.append(int(self.model.optimizer.iterations))
+
+
+def test_pauses_return_inside_an_epoch_and_train_the_very_same_weights(small_mnist: MnistArrays) -> None:
+    config = TrainConfig(epochs=2)
+    data = make_datasets(small_mnist, 100, config.seed)
+    watcher, lines, weights = PauseWatcher(), [], []
+    for callbacks in ([], [watcher]):
+        keras.utils.set_random_seed(config.seed)
+        model = build_and_compile(lambda: mlp([32], dropout_rate=0.3), data, config, on(Machine(AVX512)))
+        train_epochs(model, data, 0, 2, [CompilationReport(lines.append), *callbacks])
+        weights.append(model.get_weights())
+    assert watcher.seen == [1, 2, 4, 8, 50, 51, 52, 54, 58, 100]  # batches trained when each call returned
+    for unpaused, paused in zip(*weights, strict=True):
+        np.testing.assert_array_equal(unpaused, paused)
+    assert lines == ["Compiled with XLA, float32, 50 batches per call", "Compiled with XLA, float32, a 50-batch epoch in 5 calls"]
+
+
 def test_softmax_regression_has_nothing_to_multiply_in_bfloat16_and_keeps_xla_on_an_amx_cpu(small_mnist: MnistArrays) -> None:
     data = make_datasets(small_mnist, 100, 777)
     model = build_and_compile(lambda: softmax_regression(), data, TrainConfig(), on(Machine(AMX)))

@@ -197,3 +197,17 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
         entries.append(sorted(path.name for path in (tmp_path / "cache" / "tfmlp" / "xla").rglob("*.pb")))
     assert len(entries[0]) == 1 and entries[1] == entries[0]  # compiled once, then loaded
     np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
+
+
+def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture) -> None:
+    """An experiment trains six models one after the other: TensorFlow's retracing warning is expected there, and hidden."""
+    from tfmlp._tf import tf
+
+    data = make_datasets(small_mnist, 1000, seed=777)
+    with caplog.at_level("WARNING"):
+        for _ in range(7):
+            fit_and_evaluate(lambda: mlp([16]), data, TrainConfig(epochs=1))
+        tf.get_logger().warning("another warning")
+    messages = [record.getMessage() for record in caplog.records]
+    assert not [message for message in messages if "retracing" in message]
+    assert "another warning" in messages

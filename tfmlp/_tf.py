@@ -4,9 +4,14 @@ TensorFlow's C++ libraries write lines such as "oneDNN custom operations are on"
 cuda drivers" straight to file descriptor 2 before Python's logging exists, whatever
 `TF_CPP_MIN_LOG_LEVEL` says. We point that descriptor at /dev/null for the import alone; errors raised
 by the import still reach the user, because Python reports them after the descriptor is restored.
+
+TensorFlow also warns when one Python function is traced more than five times. An experiment
+trains six models one after the other, and Keras traces each one's train function anew, as it
+must: the warning says nothing a learner can act on, so it is filtered out, and only it.
 """
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 
@@ -33,5 +38,14 @@ with _stderr_descriptor_silenced():
     import keras
 
     tf.config.list_physical_devices()  # CUDA probing logs here, once, while silenced.
+
+
+
+class _ExpectedRetracing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_ExpectedRetracing())
 
 __all__ = ["keras", "tf"]

@@ -13,6 +13,9 @@ class TensorBoardMissingError(RuntimeError):
 def serve(logdir: Path, port: int) -> None:
     """Start TensorBoard on `logdir` at http://localhost:`port`/ and keep it up until interrupted.
 
+    TensorFlow is imported first, through `tfmlp._tf`: TensorBoard would import it on the first page
+    load, and its start-up lines would land in the middle of the server's output.
+
     Raises:
         TensorBoardMissingError: the tensorboard package is not installed.
         KeyboardInterrupt: on Ctrl-C, which ends the server (its thread dies with the process).
@@ -21,9 +24,21 @@ def serve(logdir: Path, port: int) -> None:
         from tensorboard import program
     except ImportError:
         raise TensorBoardMissingError("the tensorboard package is missing: pip install tensorboard") from None
+    import tfmlp._tf  # noqa: F401  (TensorFlow, imported quietly)
+
     board = program.TensorBoard()
-    board.configure(argv=[None, "--logdir", str(logdir), "--host", "localhost", "--port", str(port)])
+    board.configure(argv=[None, "--logdir", str(logdir), "--host", "localhost", "--port", str(port), "--load_fast", _load_fast()])
     url = board.launch()
     print(f"TensorBoard of {logdir} at {url} (Ctrl-C stops it)", flush=True)
     while True:
         time.sleep(3600)
+
+
+def _load_fast() -> str:
+    """"true" where TensorBoard's fast data server runs on this platform, else "false". Said
+    explicitly, because TensorBoard's "auto" prints a notice about it on every start."""
+    try:
+        from tensorboard_data_server import server_binary
+    except ImportError:
+        return "false"
+    return "true" if server_binary() else "false"

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from tfmlp._tf import keras, tf
-from tfmlp.diagnostics import layer_gradient_norms
-from tfmlp.epoch_step import batches_per_call
+from tfmlp.diagnostics import LayerProbe, dead_fraction
+from tfmlp.data import MnistDatasets
+from tfmlp.epoch_step import WholeEpochStep, batches_per_call
 from tfmlp.models import multiplies_in_bfloat16
 
-ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.LeakyReLU)
 HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the shape shows, the cost stays low
 
 
@@ -42,66 +42,90 @@ class CompilationReport(keras.callbacks.Callback):
         self._write = write
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        batches = batches_per_call(self.model)
+        batches, calls = batches_per_call(self.model), self.params.get("steps") or 1
         products = "bfloat16 products (float32 weights)" if multiplies_in_bfloat16(self.model) else "float32"
         xla = "with" if self.model.jit_compile else "without"
-        self._write(f"Compiled {xla} XLA, {products}, {batches} batch{'es' if batches > 1 else ''} per call")
+        looping = f"{batches} batch{'es' if batches > 1 else ''} per call"
+        if isinstance(self.model.train_step, WholeEpochStep) and calls > 1:
+            looping = f"a {batches}-batch epoch in {calls} calls"
+        self._write(f"Compiled {xla} XLA, {products}, {looping}")
 
 
 class Diagnostics(keras.callbacks.Callback):
-    """Per-epoch TensorBoard diagnostics on a fixed probe batch, under `log_dir`:
+    """What the course reasons about, as TensorBoard scalars and histograms under `log_dir`, against
+    the number of batches trained (step 0: the initialized network):
 
     - `gradient_norm/<layer>` and `gradient_norm/global`: how much gradient reaches each layer
       (vanishing gradients show as first layers orders of magnitude below the last);
-    - `dead_relu/<layer>`: the fraction of a ReLU layer's units that output zero for every probe
-      image (units that no longer learn: the "dying ReLU");
-    - `activations/<layer>`: histograms of every activation layer's outputs (for the first
+    - `dead_relu/<layer>` and `dead_relu/all`: the fraction of ReLU units that output zero for every
+      probe image (units that no longer learn: the "dying ReLU");
+    - `layer_outputs/<layer>`: histograms of every activation layer's outputs (for the first
       `HISTOGRAM_EXAMPLES` probe images);
-    - `samples_per_second` (Keras's own callback already logs the learning rate).
+    - `samples_per_second`, per epoch, probing excluded (Keras's own callback logs the learning rate).
 
-    Probing once per epoch on a fixed batch keeps the cost to a few forward and backward passes of
-    that batch per epoch.
+    The lessons happen early: the fixed probe batch is measured at initialization, after batches 1,
+    2, 4, 8, ... of the first epoch (`pauses`: `train_epochs` returns from the compiled loop there),
+    then after every epoch: about ten forward and backward passes of the probe in all, once.
     """
 
-    def __init__(self, log_dir: str | Path, probe_images: np.ndarray, probe_labels: np.ndarray, samples_per_epoch: int) -> None:
+    def __init__(
+        self, log_dir: str | Path, probe_images: np.ndarray, probe_labels: np.ndarray, samples_per_epoch: int, steps_per_epoch: int
+    ) -> None:
         super().__init__()
         self._log_dir = str(log_dir)
-        self._probe = (probe_images, probe_labels)
+        self._probe_batch = (tf.convert_to_tensor(probe_images), tf.convert_to_tensor(probe_labels))
         self._samples_per_epoch = samples_per_epoch
-        self._epoch_started = 0.0
+        self.pauses = frozenset(2**power for power in range(steps_per_epoch.bit_length()) if 2**power < steps_per_epoch)
+        self._epoch_started = self._probing_seconds = 0.0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._writer = tf.summary.create_file_writer(self._log_dir)
-        self._activation_layers = [layer for layer in self.model.layers if isinstance(layer, ACTIVATION_LAYERS)]
-        outputs = [layer.output for layer in self._activation_layers]
-        self._activations = keras.Model(self.model.inputs[0], outputs) if outputs else None  # 10-1 has none
+        self._look_inside = LayerProbe(self.model)
+        self._is_relu = [layer.get_config().get("activation") == "relu" for layer in self._look_inside.activation_layers]
+        self._probe_and_write = tf.function(self._probe_and_write_eagerly, autograph=False)  # traced once: a tenth of the eager time
+        if self._step() == 0:  # not when a run resumes
+            self._probe(0)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._epoch_started = time.perf_counter()
+        self._epoch_started, self._probing_seconds = time.perf_counter(), 0.0
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        step = self._step()
+        if step in self.pauses:  # batch counts of the first epoch only: later epochs are past them
+            self._probe(step)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        seconds = time.perf_counter() - self._epoch_started
-        norms = layer_gradient_norms(self.model, *self._probe)
-        outputs = self._activations(self._probe[0], training=False) if self._activations else []
-        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        with self._writer.as_default(step=epoch):
+        seconds = time.perf_counter() - self._epoch_started - self._probing_seconds
+        step = self._step()
+        with self._writer.as_default(step=step):
             tf.summary.scalar("samples_per_second", self._samples_per_epoch / seconds)
-            for name, norm in norms.items():
-                tf.summary.scalar(f"gradient_norm/{name}", norm)
-            tf.summary.scalar("gradient_norm/global", math.sqrt(sum(norm**2 for norm in norms.values())))
-            for layer, output in zip(self._activation_layers, outputs):
-                tf.summary.histogram(f"activations/{layer.name}", output[:HISTOGRAM_EXAMPLES])
-                if layer.get_config().get("activation") == "relu":
-                    tf.summary.scalar(f"dead_relu/{layer.name}", dead_fraction(output))
-        self._writer.flush()
+        self._probe(step)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self._writer.close()
 
+    def _step(self) -> int:
+        return int(self.model.optimizer.iterations)
 
-def dead_fraction(outputs: tf.Tensor) -> float:
-    """The fraction of units (columns) that are zero for every example (row) of a batch."""
-    return float(tf.reduce_mean(tf.cast(tf.reduce_all(outputs == 0, axis=0), tf.float32)))
+    def _probe(self, step: int) -> None:
+        started = time.perf_counter()
+        self._probe_and_write(tf.constant(step, tf.int64))
+        self._writer.flush()
+        self._probing_seconds += time.perf_counter() - started
+
+    def _probe_and_write_eagerly(self, step: tf.Tensor) -> None:
+        norms, outputs = self._look_inside.measure(*self._probe_batch)
+        with self._writer.as_default(step=step):
+            for layer, norm in zip(self._look_inside.trained_layers, norms):
+                tf.summary.scalar(f"gradient_norm/{layer.name}", norm)
+            tf.summary.scalar("gradient_norm/global", tf.linalg.global_norm(norms))
+            for layer, output, is_relu in zip(self._look_inside.activation_layers, outputs, self._is_relu):
+                tf.summary.histogram(f"layer_outputs/{layer.name}", output[:HISTOGRAM_EXAMPLES])
+                if is_relu:
+                    tf.summary.scalar(f"dead_relu/{layer.name}", dead_fraction(output))
+            relus = [output for output, is_relu in zip(outputs, self._is_relu) if is_relu]
+            if relus:
+                tf.summary.scalar("dead_relu/all", dead_fraction(tf.concat(relus, axis=1)))
 
 
 def tensorboard(log_dir: str | Path) -> keras.callbacks.TensorBoard:
@@ -113,14 +137,15 @@ def lab_callbacks(
     log_dir: Path,
     probe_images: np.ndarray,
     probe_labels: np.ndarray,
-    samples_per_epoch: int,
+    data: MnistDatasets,
     write: Callable[[str], None] = print,
 ) -> list[keras.callbacks.Callback]:
     """Every lab's callbacks: how training was compiled and the original's epoch lines (through
-    `write`), Keras's TensorBoard logs under `log_dir`, and the diagnostics under `log_dir/diagnostics`."""
+    `write`), Keras's TensorBoard logs under `log_dir/train` and `log_dir/validation`, and the
+    diagnostics in `log_dir` itself, beside the run's HParams (`tfmlp.summaries`)."""
     return [
         CompilationReport(write),
         EpochCostLogger(write),
         tensorboard(log_dir),
-        Diagnostics(log_dir / "diagnostics", probe_images, probe_labels, samples_per_epoch),
+        Diagnostics(log_dir, probe_images, probe_labels, data.train_size, data.steps_per_epoch),
     ]

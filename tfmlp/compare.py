@@ -143,20 +143,20 @@ def compare_variants(
                 norms.update(layer_gradient_norms(model, *probe))
                 return model
 
+            data = make_datasets(arrays, variant.train.batch_size, variant.train.seed)
             result = fit_and_evaluate(
                 build_and_probe,
-                make_datasets(arrays, variant.train.batch_size, variant.train.seed),
+                data,
                 variant.train,
                 placement=placement,
-                callbacks=lab_callbacks(run.logs / variant.name, *probe, samples_per_epoch=len(arrays.train)),
+                callbacks=lab_callbacks(run.logs / variant.name, *probe, data),
             )
             log_finished_run(
                 run.logs / variant.name,
                 f"{experiment_id}/{run.path.name}/{variant.name}",
                 {"experiment": experiment_id, "variant": variant.name, **variant.config()},
-                result.model,
+                result,
                 arrays.test,
-                result.final_metrics(),
             )
             results.append(VariantResult(variant.name, result, initial_norms))
     comparison = Comparison(run, results, arrays)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class MnistDatasets:
     `epochs(first, stop)` is the same training data as one stream of several epochs whose orders
     depend on the seed and the epoch number alone: a run resumed at epoch 5 sees exactly the batches
     an uninterrupted run saw from epoch 5 on. `epoch_orders(first, stop)` is that stream as one
-    element per epoch, which `fit_and_evaluate` trains on; `train` is for your own
+    element per epoch (or per stretch of an epoch), which `fit_and_evaluate` trains on; `train` is for your own
     `model.fit(data.train, epochs=...)` or loop.
     """
 
@@ -95,12 +96,15 @@ class MnistDatasets:
 
         return _without_autotune(tf.data.Dataset.range(first, stop).flat_map(one_epoch).prefetch(tf.data.AUTOTUNE))
 
-    def epoch_orders(self, first: int, stop: int) -> tf.data.Dataset:
-        """Epochs `first` ... `stop - 1` as one element each, so one compiled call can train a whole epoch.
+    def epoch_orders(self, first: int, stop: int, pauses: Sequence[int] = ()) -> tf.data.Dataset:
+        """Epochs `first` ... `stop - 1` as a few elements each, so one compiled call can train a whole epoch.
 
         An element holds an epoch's batches as rows of indices into `train_split`, shaped
-        `(steps_per_epoch, batch_size)`: the batches of `epochs`, in the same order. The images stay
-        where they are; the training step gathers each batch itself (`tfmlp.epoch_step`).
+        `(steps_per_epoch, batch_size)` (the batches of `epochs`, in the same order), and the stretch
+        of rows one call trains: `{"order": rows, "batches": [start, stop)}`. An epoch is one stretch,
+        or is cut after each batch count in `pauses`, so that training returns to Python there
+        (callbacks that look inside the first epoch). The images stay where they are; the training
+        step gathers each batch itself (`tfmlp.epoch_step`).
 
         Raises:
             ValueError: `batch_size` does not divide the training set, so the rows cannot be equal.
@@ -108,7 +112,18 @@ class MnistDatasets:
         if self.train_size % self.batch_size:
             raise ValueError(f"batch size {self.batch_size} does not divide the {self.train_size} training images")
         shape = [self.steps_per_epoch, self.batch_size]
-        return _without_autotune(tf.data.Dataset.range(first, stop).map(lambda epoch: tf.reshape(self._order(epoch), shape)))
+        stretches = tf.constant(self.stretches(pauses), tf.int32)
+
+        def one_epoch(epoch: tf.Tensor) -> tf.data.Dataset:
+            order = tf.reshape(self._order(epoch), shape)
+            return tf.data.Dataset.from_tensor_slices(stretches).map(lambda stretch: {"order": order, "batches": stretch})
+
+        return _without_autotune(tf.data.Dataset.range(first, stop).flat_map(one_epoch))
+
+    def stretches(self, pauses: Sequence[int] = ()) -> list[tuple[int, int]]:
+        """An epoch's batches cut after each count in `pauses`: [(0, 1), (1, 2), (2, 4), ..., (512, 550)]."""
+        cuts = [0, *sorted({pause for pause in pauses if 0 < pause < self.steps_per_epoch}), self.steps_per_epoch]
+        return list(zip(cuts[:-1], cuts[1:]))
 
     def _order(self, epoch: tf.Tensor) -> tf.Tensor:
         """Epoch `epoch`'s order of the training images: a function of the seed and the epoch alone."""

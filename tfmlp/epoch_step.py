@@ -23,7 +23,8 @@ from tfmlp._tf import keras, tf
 
 
 class WholeEpochStep:
-    """A `train_step` for one whole epoch: rows of indices into the training images, one row per batch."""
+    """A `train_step` for one whole epoch, or a stretch of it: `{"order": rows of indices into the
+    training images, one row per batch, "batches": [start, stop) of those rows}`."""
 
     def __init__(self, model: keras.Model, images: Any, labels: Any, batches: int) -> None:
         self._model = model
@@ -32,13 +33,15 @@ class WholeEpochStep:
         self.batches = batches
 
     @tf.autograph.experimental.do_not_convert  # plain graph code, and Keras's train_step needs no conversion either
-    def __call__(self, order: tf.Tensor) -> dict[str, Any]:
+    def __call__(self, stretch: dict[str, tf.Tensor]) -> dict[str, Any]:
+        order, (start, stop) = stretch["order"], tf.unstack(stretch["batches"])
+
         def one_batch(step: tf.Tensor) -> tf.Tensor:
             batch = order[step]
             self._batch_step((tf.gather(self._images, batch), tf.gather(self._labels, batch)))
             return step + 1
 
-        tf.while_loop(lambda step: step < self.batches, one_batch, [tf.constant(0)])
+        tf.while_loop(lambda step: step < stop, one_batch, [start])
         return self._model.get_metrics_result()  # the epoch's running means, as the last batch's step returns them
 
 
@@ -50,7 +53,7 @@ def whole_epoch_steps(model: keras.Model, images: Any, labels: Any, batches: int
         model: a compiled model, with `steps_per_execution=1`.
         images, labels: the training images and labels that the epochs' indices point into, as
             arrays or (copied no more) tensors such as `MnistDatasets.train_tensors`.
-        batches: batches per epoch, the rows of each element of `MnistDatasets.epoch_orders`.
+        batches: batches per epoch, the rows of each element's order in `MnistDatasets.epoch_orders`.
 
     Example:
         >>> with whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch):

@@ -136,3 +136,50 @@ def _png_bytes(figure: plt.Figure, dpi: int = 80) -> bytes:
     figure.savefig(buffer, format="png", dpi=dpi)
     plt.close(figure)
     return buffer.getvalue()
+
+
+def layers_png(series: Mapping[str, Sequence[tuple[int, float]]], title: str, log_y: bool, epoch_ends: Sequence[int] = ()) -> bytes:
+    """One line per layer, input side dark and output side light, against the batches trained, as PNG bytes.
+
+    The x axis is linear up to one batch and logarithmic beyond, so the initialization (0), the
+    first batches and the later epochs share one chart; dotted lines mark the epochs' ends.
+
+    Args:
+        series: layer name -> [(batches trained, value)], in the network's order.
+        title: the chart's title.
+        log_y: a logarithmic y axis (gradient norms span orders of magnitude).
+        epoch_ends: batches trained at the end of each epoch.
+    """
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(series)))
+    for (layer, points), color in zip(series.items(), colors, strict=True):
+        steps, values = zip(*points, strict=True)
+        axes.plot(steps, values, marker=".", color=color, label=layer)
+    for end in epoch_ends:
+        axes.axvline(end, color="grey", linestyle=":", linewidth=0.8)
+    axes.set_xscale("symlog", linthresh=1)
+    axes.set_xlim(left=0)
+    if log_y:
+        axes.set_yscale("log")
+    axes.set(xlabel="batches trained (0: initialization; dotted: end of each epoch)", title=title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    return _png_bytes(figure)
+
+
+def train_validation_png(train_loss: Sequence[float], validation_loss: Sequence[float]) -> bytes:
+    """Training loss against validation loss per epoch, as PNG bytes: a widening gap is overfitting.
+
+    The training loss is the epoch's mean with dropout active, as the original printed it; so with
+    dropout it can stay above the validation loss, measured without.
+    """
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    epochs = range(1, len(train_loss) + 1)
+    axes.plot(epochs, train_loss, marker="o", label="training (epoch mean)")
+    axes.plot(epochs, validation_loss, marker="o", label="validation (after the epoch)")
+    axes.set_yscale("log")
+    axes.set(xlabel="epoch", ylabel="loss", title="Training against validation loss")
+    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes.grid(alpha=0.3)
+    axes.legend()
+    return _png_bytes(figure)

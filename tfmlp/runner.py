@@ -126,18 +126,19 @@ def _train_and_report(
     placement: Placement,
 ) -> TrainResult:
     print(f"Training on {placement.description}")
+    data = make_datasets(arrays, config.train.batch_size, config.train.seed)
     result = fit_and_evaluate(
         lambda: build_model(config.model),
-        make_datasets(arrays, config.train.batch_size, config.train.seed),
+        data,
         config.train,
         placement=placement,
-        callbacks=lab_callbacks(run.logs, *probe_batch(arrays.validation), samples_per_epoch=len(arrays.train)),
+        callbacks=lab_callbacks(run.logs, *probe_batch(arrays.validation), data),
         checkpoint_dir=run.checkpoint,
     )
     print("Learning Finished!")
     print(f"Accuracy: {result.test_accuracy:.4f}")
     result.model.save(run.model)
-    log_finished_run(run.logs, f"{lab_id}/{run.path.name}", saved_config, result.model, arrays.test, result.final_metrics())
+    log_finished_run(run.logs, f"{lab_id}/{run.path.name}", saved_config, result, arrays.test)
     _get_one_and_predict(result.model, arrays.test, random.Random(config.train.seed), run)
     write_json(run.metrics, {"lab": lab_id, "status": "finished", **result.metrics()})
     return result

@@ -3,7 +3,9 @@
     config.json    the hyperparameters, to replay the run
     metrics.json   the figures, or why the run failed; written last, atomically, so its presence
                    means the run ended ("status": "finished" or "diverged")
-    logs/          TensorBoard event files (`tensorboard --logdir runs`)
+    events.out.*   TensorBoard: HParams, test figures, diagnostics and lessons (`cli.py tensorboard`);
+    train/, validation/   Keras's own TensorBoard logs; an experiment has these per variant, in
+                   `<variant>/`. In TensorBoard a run is named by its folder, `10-4/20261124-120000`.
     model.keras    the trained model
     checkpoint/    the last completed epoch while the run is going or interrupted (`lab --resume`)
 """
@@ -37,7 +39,8 @@ class RunDir:
 
     @property
     def logs(self) -> Path:
-        return self.path / "logs"
+        """TensorBoard's folder: the run's own, so TensorBoard names the run `10-4/20261124-120000`."""
+        return self.path
 
     @property
     def model(self) -> Path:

@@ -239,15 +239,20 @@ def train_epochs(
 ) -> keras.callbacks.History:
     """`model.fit` over epochs `first` ... `stop - 1` of `data`, validating after each, a whole epoch
     per compiled call, with dropout masks drawn by ThreeFry (`tfmlp.masks`), where `build_and_compile`
-    made it so (XLA on one CPU)."""
+    made it so (XLA on one CPU).
+
+    A callback with a `pauses` attribute (batch counts within an epoch, such as `Diagnostics`'s)
+    makes those calls return after those batches, so that its `on_train_batch_end` sees them.
+    """
     whole_epochs = trains_whole_epochs(model)
+    pauses = {batch for callback in callbacks for batch in getattr(callback, "pauses", ())}
     looping = whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
     with looping, threefry_masks(model) if whole_epochs else contextlib.nullcontext():
         return model.fit(
-            data.epoch_orders(first, stop) if whole_epochs else data.epochs(first, stop),
+            data.epoch_orders(first, stop, pauses) if whole_epochs else data.epochs(first, stop),
             epochs=stop,
             initial_epoch=first,
-            steps_per_epoch=1 if whole_epochs else data.steps_per_epoch,
+            steps_per_epoch=len(data.stretches(pauses)) if whole_epochs else data.steps_per_epoch,
             validation_data=data.validation,
             shuffle=False,  # the stream is already shuffled, epoch by epoch
             callbacks=list(callbacks),
