@@ -71,6 +71,18 @@ def list_labs() -> None:
         click.echo(f"{lab.id:<{width}} {original:>8}  {lab.title}")
 
 
+@cli.command("explain")
+@click.argument("lab_id")
+@click.option("--lang", "language", type=click.Choice(labs.LANGUAGES), default="en", show_default=True, help="ko: 한국어.")
+def explain(lab_id: str, language: str) -> None:
+    """Print a step's lesson: what changed from the step before, why, the original figure, what to look at in TensorBoard."""
+    try:
+        lab = labs.get_lab(lab_id)
+    except labs.UnknownLabError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(lab.explain(language))
+
+
 @cli.command("lab")
 @click.argument("lab_id")
 @click.option("--epochs", type=int, help="Training epochs (lab default: 15).")

@@ -4,7 +4,8 @@
 
 Trains the lab in this process on identical data and seeds, with the epoch lines only (the
 baseline) and with every lab's callbacks (Keras's TensorBoard with weight histograms, and the
-per-epoch gradient norms, dead-ReLU fractions and activation histograms of `Diagnostics`), and
+gradient norms, dead-ReLU fractions and activation histograms of `Diagnostics`, at initialization,
+densely through the first epoch, then per epoch), and
 prints the fastest time of each and their ratio. The ratio, not the seconds, is the figure to
 compare. A one-epoch warm-up comes first and the two setups alternate, because on this machine the
 first trainings of a process run slower than later ones whatever their callbacks.
@@ -36,13 +37,13 @@ def main() -> None:
     config = lab.config.with_training(epochs=arguments.epochs)
     arrays = read_mnist()
     silent = lambda line: None  # noqa: E731
+    data = make_datasets(arrays, config.train.batch_size, config.train.seed)
     setups = {
         "epoch lines only": lambda logs: [EpochCostLogger(silent)],
-        "with diagnostics": lambda logs: lab_callbacks(logs, *probe_batch(arrays.validation), len(arrays.train), write=silent),
+        "with diagnostics": lambda logs: lab_callbacks(logs, *probe_batch(arrays.validation), data, write=silent),
     }
 
     def train(epochs: int, callbacks: list) -> float:
-        data = make_datasets(arrays, config.train.batch_size, config.train.seed)
         train_config = dataclasses.replace(config.train, epochs=epochs)
         result = fit_and_evaluate(lambda: lab.build_model(config), data, train_config, callbacks=callbacks)
         return result.train_seconds

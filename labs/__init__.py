@@ -7,22 +7,53 @@ A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10
 may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
 band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
 one model trained once. Importing a lab module never imports TensorFlow, so listing the labs is instant.
+
+Every step's lesson (what changed, why, what to look at in TensorBoard) is text, not code: one file
+per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
+import textwrap
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from tfmlp.config import LabConfig
 from tfmlp.expected import ExpectedAccuracy
 
+LANGUAGES = ("en", "ko")  # the course's learners read Korean first
+_LESSONS = Path(__file__).parent / "lessons"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A step's lesson in one language, as `lessons/<language>.toml` holds it."""
+
+    title: str
+    changed: str
+    why: str
+    tensorboard: str
+
+
+@functools.cache
+def lesson_texts(language: str) -> dict[str, dict[str, str]]:
+    """Everything `lessons/<language>.toml` holds: a table per step id, and `labels` for the headings.
+
+    Raises:
+        ValueError: `language` is not one of `LANGUAGES`.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; valid: {', '.join(LANGUAGES)}")
+    return tomllib.loads((_LESSONS / f"{language}.toml").read_text(encoding="utf-8"))
 
 
 class UnknownLabError(KeyError):
@@ -65,6 +96,33 @@ class Lab:
     @property
     def description(self) -> str:
         return (self.module.__doc__ or "").strip()
+
+    def lesson(self, language: str = "en") -> Lesson:
+        """The step's lesson in `language`; the English title is the module's `TITLE`."""
+        text = lesson_texts(language)[self.id]
+        return Lesson(text.get("title", self.title), text["changed"], text["why"], text["tensorboard"])
+
+    def explain(self, language: str = "en") -> str:
+        """The lesson as `cli.py explain` prints it, with the course's figure and ours over seeds."""
+        lesson, labels = self.lesson(language), lesson_texts(language)["labels"]
+        kind = labels["experiment" if self.heading.startswith("Experiment") else "lab"]
+        course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
+        ours = labels["not_measured"]
+        if self.expected:
+            low, high = self.expected.band()
+            runs = len(self.expected.accuracies)
+            ours = labels["measured"].format(mean=self.expected.mean, std=self.expected.std, runs=runs, low=low, high=high)
+        wrap = functools.partial(textwrap.fill, width=labels["wrap"])
+        return "\n\n".join(
+            [
+                f"{kind} {self.id}: {lesson.title}",
+                wrap(f"{labels['changed']}: {lesson.changed}"),
+                wrap(f"{labels['why']}: {lesson.why}"),
+                f"{labels['course']}: {course}\n{labels['ours']}: {ours}",
+                wrap(f"{labels['tensorboard']}: {lesson.tensorboard}"),
+                f"{labels['run']}: python cli.py lab {self.id}  &&  python cli.py tensorboard",
+            ]
+        )
 
     def build_model(self, config: LabConfig | None = None) -> Any:
         """The step's uncompiled Keras model, from its own config unless another is given."""

@@ -43,6 +43,8 @@ def test_installed_outside_the_checkout_it_imports_builds_and_runs(tmp_path: Pat
     command = subprocess.run([str(target / "bin" / "tfmlp"), "list"], cwd=elsewhere, env=environment, capture_output=True, text=True, check=False)
     assert command.returncode == 0, command.stderr
     assert re.search(r"^10-4\s+0\.9742\s+Deep NN", command.stdout, re.MULTILINE)
+    explained = subprocess.run([str(target / "bin" / "tfmlp"), "explain", "10-4", "--lang", "ko"], cwd=elsewhere, env=environment, capture_output=True, text=True, check=False)
+    assert explained.returncode == 0 and "바뀐 점:" in explained.stdout, explained.stderr  # the lessons ship with the package
 
 
 def test_every_public_function_documents_its_arguments_result_and_an_example() -> None:
