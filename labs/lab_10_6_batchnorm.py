@@ -9,7 +9,7 @@ normalized network tolerates the large learning rate better and generalizes bett
 validation curves.
 
 What this step keeps: per-epoch validation accuracy of both (printed), both runs in TensorBoard
-(`logs/plain` and `logs/batch_norm` overlay), and four plots (training and validation loss and
+(the runs `…/plain` and `…/batch_norm` overlay), and four plots (training and validation loss and
 accuracy) in the run directory.
 """
 

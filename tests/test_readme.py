@@ -41,3 +41,28 @@ def test_a_readme_example_runs(index: int, tmp_path: Path) -> None:
     if index == 0:
         assert accuracies[0] == pytest.approx(accuracies[1], abs=1e-4), "the reloaded model is the trained one"
         assert (tmp_path / "my_mlp.keras").is_file()
+
+
+def setup_commands(name: str) -> list[str]:
+    """The commands of a README's set-up: the code blocks of its first section."""
+    readme = (REPOSITORY / name).read_text(encoding="utf-8")
+    first_section = readme.split("\n## ", 2)[1]
+    return re.findall(r"```\n(.*?)```", first_section, re.DOTALL)
+
+
+def test_both_readmes_name_the_same_set_up_and_test_commands() -> None:
+    english, korean = setup_commands("README.md"), setup_commands("README.ko.md")
+    assert english == ["pip install -r requirements.txt && python cli.py lab 10-4\n", "python -m pytest\n"]
+    assert korean == english
+    assert "python -m pytest" in (REPOSITORY / ".ci" / "run").read_text()  # what CI runs is what they say
+
+
+def test_the_korean_readme_is_the_whole_readme() -> None:
+    """Every section of README.md has one in README.ko.md, in the same order, with the same code."""
+    def sections(name: str) -> list[list[str]]:
+        readme = (REPOSITORY / name).read_text(encoding="utf-8")
+        return [re.findall(r"```[a-z]*\n(.*?)```", section, re.DOTALL) for section in readme.split("\n## ")]
+
+    english, korean = sections("README.md"), sections("README.ko.md")
+    assert len(korean) == len(english)
+    assert korean == english
