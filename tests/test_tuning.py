@@ -3,6 +3,8 @@ and a test split that plays no part in the selection."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +134,15 @@ def test_trials_train_a_whole_epoch_per_call_as_lab_does(tiny_mnist: MnistArrays
     space = SearchSpace(depth=(1, 1), width=(64, 64), batch_norm=(False,), batch_sizes=(100,))
     search(tiny_mnist, tmp_path, tuner="random", max_trials=2, epochs=1, fresh=True, space=space)
     assert whole_epochs == [30, 30]  # one compiled call per epoch of 3,000 images, in each of the two trials
+
+
+@pytest.mark.slow
+def test_a_search_from_the_command_line_prints_nothing_but_its_own_lines(tmp_path: Path) -> None:
+    """What a learner sees of `cli.py tune`: a line per trial and the table, no TensorFlow or keras-tuner noise."""
+    repository = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "cli.py", "tune", "--max-trials", "2", "--epochs", "1", "--logdir", str(tmp_path / "search")]
+    done = subprocess.run(command, cwd=repository, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout
+    expected = ("trial: ", "2 trials finished.", "trial  val acc", "    0 ", "    1 ", "Best model's test accuracy", "Saved ")
+    assert all(line.startswith(expected) for line in done.stdout.splitlines() if line), done.stdout
+    assert sum(line.startswith("trial: ") for line in done.stdout.splitlines()) == 2
