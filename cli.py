@@ -62,12 +62,12 @@ def cli() -> None:
 
 @cli.command("list")
 def list_labs() -> None:
-    """List the lab steps with their original test accuracy."""
+    """List the lab steps with their original test accuracy ("beyond": a step beyond the course)."""
     steps = labs.all_labs()
     width = max(len(lab.id) for lab in steps)
     click.echo(f"{'id':<{width}} {'original':>8}  title")
     for lab in steps:
-        original = f"{lab.original_accuracy:.4f}" if lab.original_accuracy is not None else "-"
+        original = f"{lab.original_accuracy:.4f}" if lab.original_accuracy is not None else "beyond" if lab.kind == "beyond" else "-"
         click.echo(f"{lab.id:<{width}} {original:>8}  {lab.title}")
 
 
@@ -212,7 +212,12 @@ def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
               help='"default", "course" (ReLU family, Xavier/He, Adam, dropout) or a JSON file of fields to change, '
                    'e.g. {"depth": [2, 3], "optimizers": ["adam"]}.')
 def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool, space: str) -> None:
-    """Search MLP hyperparameters with keras-tuner on the validation split, then test the best once."""
+    """Search MLP hyperparameters with keras-tuner on the validation split, then test the best once.
+
+    Several processes or machines search together through keras-tuner's distributed mode: start
+    each with KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT (the chief's address), and
+    KERASTUNER_TUNER_ID "chief" for one, another name for each worker, all on the same --logdir.
+    """
     from tfmlp.tuning import load_space, search
 
     try:
@@ -228,6 +233,9 @@ def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, se
     result = search(
         arrays, logdir, tuner=tuner, max_trials=max_trials, epochs=epochs, max_minutes=max_minutes, seed=seed, fresh=fresh, space=search_space
     )
+    if result is None:  # a worker of a distributed search: the chief reports and saves
+        click.echo(f"This worker is done: the oracle has no trial left. The chief tests and saves the best model in {logdir}.")
+        return
     click.echo(f"\n{result.trials_run} trials finished. Top trials (validation accuracy; the test set was not used):")
     click.echo(f"{'trial':>5}  {'val acc':>7}  {'seconds':>7}  hyperparameters")
     for row in result.top:

@@ -87,14 +87,15 @@ def main() -> None:
     print(f"Wrote {arguments.output}")
 
 
-def measure(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
-    """Train in a fresh process, so no way inherits another's threads, caches or compiled graphs."""
+def measure(way: str, lab_id: str, epochs: int, environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """Train in a fresh process, so no way inherits another's threads, caches or compiled graphs
+    (`environment`: variables to set for it, e.g. an empty XLA cache)."""
     if way == "torch" and importlib.util.find_spec("torch") is None:
         return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": "torch is not installed (pip install torch)"}
     if way == "torch" and not _plain(lab_id):
         return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": "the PyTorch peer trains plain nets only (no dropout, batch norm, LeCun init)"}
     command = [sys.executable, __file__, "--one", way, lab_id, "--epochs", str(epochs)]
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPOSITORY)}
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPOSITORY), **(environment or {})}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:
         return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": f"failed: {done.stderr.strip().splitlines()[-1:]}"}
@@ -124,7 +125,7 @@ def _tfmlp(lab_id: str, config: LabConfig) -> tuple[float, float]:
     from tfmlp.training import fit_and_evaluate
 
     lab = labs.get_lab(lab_id)
-    result = fit_and_evaluate(lambda: lab.build_model(config), load_mnist(BATCH, config.train.seed), config.train)
+    result = fit_and_evaluate(lambda: lab.build_model(config), load_mnist(config.train.batch_size, config.train.seed), config.train)
     return result.train_seconds, result.test_accuracy
 
 

@@ -1,8 +1,9 @@
 """The lab registry: finds every step's module in this package by its name.
 
-A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1", and
-`experiment_activations.py` is the comparison experiment "activations", and `custom.py` is "custom"
-(any MLP from a configuration file). Each declares `TITLE`,
+A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1",
+`experiment_activations.py` is the comparison experiment "activations", `beyond_speedrun.py` is
+"speedrun", a step beyond the original course, and `custom.py` is "custom" (any MLP from a
+configuration file). Each declares `TITLE`,
 `ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
 may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
 band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
@@ -32,6 +33,7 @@ LANGUAGES = ("en", "ko")  # the course's learners read Korean first
 _LESSONS = Path(__file__).parent / "lessons"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
+_BEYOND_MODULE = re.compile(r"beyond_(\w+)")
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,16 @@ class Lab:
         return getattr(self.module, "EXPECTED", None)
 
     @property
+    def kind(self) -> str:
+        """"lab" for a step of the course, "beyond" for a step beyond it, "experiment" for a comparison."""
+        module = self.module.__name__.rpartition(".")[2]
+        return "experiment" if module.startswith("experiment_") else "beyond" if module.startswith("beyond_") else "lab"
+
+    @property
     def heading(self) -> str:
-        """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment."""
-        kind = "Experiment" if self.module.__name__.rpartition(".")[2].startswith("experiment_") else "Lab"
-        return f"{kind} {self.id}: {self.title}"
+        """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment,
+        "Beyond the course, speedrun: ..." for a step beyond the course."""
+        return lesson_texts("en")["labels"][self.kind].format(id=self.id, title=self.title)
 
     @property
     def description(self) -> str:
@@ -105,7 +113,6 @@ class Lab:
     def explain(self, language: str = "en") -> str:
         """The lesson as `cli.py explain` prints it, with the course's figure and ours over seeds."""
         lesson, labels = self.lesson(language), lesson_texts(language)["labels"]
-        kind = labels["experiment" if self.heading.startswith("Experiment") else "lab"]
         course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
         ours = labels["not_measured"]
         if self.expected:
@@ -115,7 +122,7 @@ class Lab:
         wrap = functools.partial(textwrap.fill, width=labels["wrap"])
         return "\n\n".join(
             [
-                f"{kind} {self.id}: {lesson.title}",
+                labels[self.kind].format(id=self.id, title=lesson.title),
                 wrap(f"{labels['changed']}: {lesson.changed}"),
                 wrap(f"{labels['why']}: {lesson.why}"),
                 f"{labels['course']}: {course}\n{labels['ours']}: {ours}",
@@ -165,14 +172,17 @@ def _lab_id(module_name: str) -> str | None:
         return f"{step.group(1)}-{step.group(2).upper()}"
     if experiment := _EXPERIMENT_MODULE.fullmatch(module_name):
         return experiment.group(1)
+    if beyond := _BEYOND_MODULE.fullmatch(module_name):
+        return beyond.group(1)
     return "custom" if module_name == "custom" else None
 
 
-def _sort_key(lab_id: str) -> tuple[tuple[int, int | str], ...]:
-    """Course order: numbered steps by their numbers (10-2 before 10-10, 10-X1 last), experiments after."""
-    if not lab_id[0].isdigit():
-        return ((2, lab_id),)
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in lab_id.split("-"))
+def _sort_key(lab: Lab) -> tuple[tuple[int, int | str], ...]:
+    """Course order: numbered steps by their numbers (10-2 before 10-10, 10-X1 last), then the steps
+    beyond the course, then the experiments."""
+    if not lab.id[0].isdigit():
+        return ((1 if lab.kind == "beyond" else 2, lab.id),)
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in lab.id.split("-"))
 
 
 def all_labs() -> list[Lab]:
@@ -182,7 +192,7 @@ def all_labs() -> list[Lab]:
         for info in pkgutil.iter_modules(__path__)
         if (lab_id := _lab_id(info.name))
     ]
-    return sorted(labs, key=lambda lab: _sort_key(lab.id))
+    return sorted(labs, key=_sort_key)
 
 
 def get_lab(lab_id: str) -> Lab:

@@ -21,6 +21,9 @@ from tfmlp.config import ConfigError, LabConfig, ModelConfig, TrainConfig
         ({"learning_rate": -0.1}, "learning_rate must be a number > 0, got -0.1"),
         ({"optimizer": ""}, "optimizer must be a name (a non-empty string), got ''"),
         ({"seed": 2**32}, "seed must be an integer from 0 to 4294967295, got 4294967296"),
+        ({"schedule": "linear"}, "schedule must be one of constant, cosine, got 'linear'"),
+        ({"epochs": 2, "warmup_epochs": 2}, "warmup_epochs must be a number in [0, 2), got 2"),
+        ({"warmup_epochs": -0.5}, "warmup_epochs must be a number in [0, 15), got -0.5"),
     ],
 )
 def test_a_bad_training_field_is_named_with_what_is_valid(fields: dict, message: str) -> None:

@@ -10,17 +10,19 @@ from tfmlp.config import LabConfig, TrainConfig
 
 STEPS = ["10-1", "10-2", "10-3", "10-4", "10-5", "10-6", "10-7", "10-8", "10-X1"]
 EXPERIMENTS = ["activations", "architectures", "initializers", "optimizers"]
+BEYOND = ["speedrun"]  # steps beyond the course
 
 
 def test_the_steps_are_found_in_course_order_then_the_others() -> None:
-    assert [lab.id for lab in labs.all_labs()] == STEPS + sorted([*EXPERIMENTS, "custom"])
+    assert [lab.id for lab in labs.all_labs()] == STEPS + BEYOND + sorted([*EXPERIMENTS, "custom"])
+    assert [lab.id for lab in labs.all_labs() if lab.kind == "beyond"] == BEYOND
 
 
 @pytest.mark.parametrize("lab", labs.all_labs(), ids=lambda lab: lab.id)
 def test_every_lab_teaches_and_declares_its_recipe(lab: labs.Lab) -> None:
-    heading = "Experiment:" if lab.id in EXPERIMENTS else f"Lab {lab.id}:"
+    heading = "Experiment:" if lab.id in EXPERIMENTS else f"Beyond the course, {lab.id}:" if lab.id in BEYOND else f"Lab {lab.id}:"
     assert lab.description.startswith(heading)
-    assert lab.heading.startswith("Experiment " if lab.id in EXPERIMENTS else "Lab ")
+    assert lab.heading.startswith(heading.replace(":", "") if lab.id in EXPERIMENTS else heading)
     assert lab.title
     assert lab.original_accuracy is None or 0.8 < lab.original_accuracy < 1.0
     assert isinstance(lab.config, LabConfig)

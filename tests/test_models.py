@@ -23,6 +23,7 @@ EXPECTED_PARAMETERS = {
     "activations": 784 * 256 + 256 + 5 * (256 * 256 + 256) + 2_570,
     "architectures": 1_195_018,
     "custom": 269_322,
+    "speedrun": 269_322,
     "initializers": 269_322,
     "optimizers": 269_322,
 }

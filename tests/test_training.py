@@ -211,3 +211,13 @@ def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(
     messages = [record.getMessage() for record in caplog.records]
     assert not [message for message in messages if "retracing" in message]
     assert "another warning" in messages
+
+
+def test_a_cosine_schedule_warms_up_from_zero_peaks_and_decays_to_zero() -> None:
+    from tfmlp.training import learning_rate
+
+    schedule = learning_rate(TrainConfig(epochs=4, learning_rate=0.002, schedule="cosine", warmup_epochs=0.5), steps_per_epoch=100)
+    rates = [float(schedule(step)) for step in (0, 25, 50, 225, 400)]  # warm-up 50 steps, decay over the other 350
+    assert rates[0] == 0.0 and rates[1] == pytest.approx(0.001) and rates[2] == pytest.approx(0.002)
+    assert rates[3] == pytest.approx(0.001, rel=1e-3) and rates[4] == pytest.approx(0.0, abs=1e-9)
+    assert learning_rate(TrainConfig(learning_rate=0.01), steps_per_epoch=100) == 0.01  # the labs' constant

@@ -3,8 +3,10 @@ and a test split that plays no part in the selection."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +148,40 @@ def test_a_search_from_the_command_line_prints_nothing_but_its_own_lines(tmp_pat
     expected = ("trial: ", "2 trials finished.", "trial  val acc", "    0 ", "    1 ", "Best model's test accuracy", "Saved ")
     assert all(line.startswith(expected) for line in done.stdout.splitlines() if line), done.stdout
     assert sum(line.startswith("trial: ") for line in done.stdout.splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_a_chief_and_two_workers_search_together_on_localhost(tmp_path: Path) -> None:
+    """keras-tuner's distributed mode through `cli.py tune`: the workers share the trials, each runs
+    once, everything lands in one search folder, and the chief alone tests and saves the best model."""
+    import json
+    import socket
+
+    repository = Path(__file__).resolve().parent.parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    space = tmp_path / "space.json"
+    space.write_text(json.dumps({"depth": [1, 2], "width": [64, 128], "batch_norm": [False]}))
+    folder = tmp_path / "search"
+    command = [sys.executable, "cli.py", "tune", "--max-trials", "4", "--epochs", "1", "--space", str(space), "--logdir", str(folder)]
+
+    def start(tuner_id: str) -> subprocess.Popen:
+        environment = {**os.environ, "KERASTUNER_TUNER_ID": tuner_id, "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(port)}
+        return subprocess.Popen(command, cwd=repository, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    chief = start("chief")
+    time.sleep(5)  # the chief's oracle listens before the workers ask it for trials
+    workers = [start(f"tuner{index}") for index in range(2)]
+    outputs = {name: process.communicate(timeout=600)[0] for name, process in (("tuner0", workers[0]), ("tuner1", workers[1]), ("chief", chief))}
+    assert all(process.returncode == 0 for process in (chief, *workers)), outputs
+
+    trial_lines = [line for name in ("tuner0", "tuner1") for line in outputs[name].splitlines() if line.startswith("trial: ")]
+    assert len(trial_lines) == 4, outputs  # every trial ran, and ran once
+    trials = [json.loads(path.read_text()) for path in (folder / "search").glob("trial_*/trial.json")]
+    assert len(trials) == 4 and all(trial["status"] == "COMPLETED" for trial in trials)
+    assert len({trial["trial_id"] for trial in trials}) == 4
+    assert "4 trials finished" in outputs["chief"] and "Best model's test accuracy" in outputs["chief"]
+    assert all("Saved" not in outputs[name] and "This worker is done" in outputs[name] for name in ("tuner0", "tuner1"))
+    assert (folder / "best.keras").is_file() and json.loads((folder / "best.json").read_text())["lab"] == "custom"
+    assert sorted(path.name for path in folder.iterdir()) == ["best.json", "best.keras", "logs", "search"]  # one search folder

@@ -77,6 +77,7 @@ def flag(name: str, value: Any) -> bool:
 
 
 PRECISIONS = ("auto", "float32", "bfloat16")
+SCHEDULES = ("constant", "cosine")  # of the learning rate: the labs' constant, or cosine decay to zero after a warm-up
 
 
 def choice(name: str, value: Any, valid: Iterable[str]) -> str:
@@ -139,6 +140,8 @@ class TrainConfig:
     seed: int = 777
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism: bit-identical reruns, slower
     precision: str = "auto"  # of the matrix products: float32, bfloat16, or auto (bfloat16 where the CPU has AMX)
+    schedule: str = "constant"  # "cosine": from 0 up to learning_rate over warmup_epochs, then down to 0 by the last epoch
+    warmup_epochs: float = 0.0
 
     def __post_init__(self) -> None:
         integer("epochs", self.epochs, 1)
@@ -149,6 +152,8 @@ class TrainConfig:
         integer("seed", self.seed, 0, MAX_SEED)
         object.__setattr__(self, "deterministic", flag("deterministic", self.deterministic))
         choice("precision", self.precision, PRECISIONS)
+        choice("schedule", self.schedule, SCHEDULES)
+        object.__setattr__(self, "warmup_epochs", number("warmup_epochs", self.warmup_epochs, 0.0, self.epochs, high_open=True))
 
 
 @dataclass(frozen=True)

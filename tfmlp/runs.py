@@ -197,6 +197,7 @@ def describe_config(config: dict[str, Any], seed: bool = True) -> str:
         f"dropout {model['dropout_rate']}" if model["dropout_rate"] else "",
         "batch norm" if model["batch_norm"] else "",
         f"{train['optimizer']} {train['learning_rate']}",
+        f"{train['schedule']} schedule, warm-up {train['warmup_epochs']:g} epochs" if train.get("schedule", "constant") != "constant" else "",
         f"batch {train['batch_size']}",
         f"{train['epochs']} epochs",
         f"seed {train['seed']}" if seed else "",

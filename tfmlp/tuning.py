@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -45,6 +46,15 @@ TUNERS = {
     "hyperband": keras_tuner.Hyperband,
 }
 OBJECTIVE = "val_accuracy"
+
+
+def search_role() -> str:
+    """This process's part in keras-tuner's distributed mode, from its environment: "chief" (runs the
+    oracle), "worker" (runs trials, `KERASTUNER_TUNER_ID` another name), or "alone" (no
+    `KERASTUNER_ORACLE_IP`: an ordinary search)."""
+    if not os.environ.get("KERASTUNER_ORACLE_IP"):
+        return "alone"
+    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
 # keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
 # 30-minute search on a laptop lasts. After these few, the Gaussian process chooses.
 BAYESIAN_RANDOM_TRIALS = 6
@@ -246,8 +256,13 @@ def search(
     fresh: bool = False,
     space: SearchSpace = SearchSpace(),
     top: int = 5,
-) -> SearchResult:
+) -> SearchResult | None:
     """Search MLP hyperparameters, then test the best model once.
+
+    In keras-tuner's distributed mode (`search_role`) the chief runs the oracle until every worker
+    has ended, then tests and saves the best model, once; each worker runs trials until the oracle
+    has none left and returns None. All of them name the same `directory` (on several machines, a
+    shared folder): the trials' checkpoints and logs land there, and the chief reads them.
 
     Args:
         arrays: MNIST; trials see `train` and `validation` only.
@@ -258,13 +273,14 @@ def search(
         epochs: epochs per trial.
         max_minutes: wall-clock budget; None for none.
         seed: seeds the search and every trial's training.
-        fresh: forget a previous search in `directory` instead of resuming it.
+        fresh: forget a previous search in `directory` instead of resuming it (the chief's or a
+            lone search's choice: a worker never deletes the folder it shares).
         space: where to look.
         top: trials in the final table.
 
     Returns:
         The top trials (hyperparameters, validation accuracy, seconds), the best configuration, its
-        model and test accuracy.
+        model and test accuracy; None in a worker.
     """
     if tuner not in TUNERS:
         raise ValueError(f"unknown tuner {tuner!r}; valid: {', '.join(TUNERS)}")
@@ -279,7 +295,7 @@ def search(
         seed=seed,
         directory=str(directory),
         project_name="search",
-        overwrite=fresh,
+        overwrite=fresh and search_role() != "worker",
         distribution_strategy=placement.strategy,
         **settings,
     )
@@ -290,6 +306,8 @@ def search(
     with warnings.catch_warnings():  # the Bayesian tuner's Gaussian process fits noisily on few trials
         warnings.filterwarnings("ignore", message="The optimal value found for dimension")
         searcher.search(callbacks=callbacks, verbose=0)
+    if search_role() == "worker":
+        return None
 
     trials = searcher.oracle.get_best_trials(top)
     if not trials:
