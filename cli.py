@@ -209,7 +209,8 @@ def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
               help="The search's folder; rerun with the same one to resume.")
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming a search in --logdir.")
 @click.option("--space", default="default", show_default=True,
-              help='"default", "course" (ReLU family, Xavier/He, Adam, dropout) or a JSON file of fields to change, '
+              help='"default", "course" (ReLU family, Xavier/He, Adam, dropout), "beyond" (augmentation, schedule, weight decay, '
+                   'epochs too) or a JSON file of fields to change, '
                    'e.g. {"depth": [2, 3], "optimizers": ["adam"]}.')
 def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool, space: str) -> None:
     """Search MLP hyperparameters with keras-tuner on the validation split, then test the best once.

@@ -1,9 +1,9 @@
 """The lab registry: finds every step's module in this package by its name.
 
 A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1",
-`experiment_activations.py` is the comparison experiment "activations", `beyond_speedrun.py` is
-"speedrun", a step beyond the original course, and `custom.py` is "custom" (any MLP from a
-configuration file). Each declares `TITLE`,
+`experiment_activations.py` is the comparison experiment "activations", `beyond.py` and
+`beyond_speedrun.py` are "beyond" and "speedrun", steps beyond the original course, and `custom.py`
+is "custom" (any MLP from a configuration file). Each declares `TITLE`,
 `ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
 may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
 band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
@@ -33,7 +33,7 @@ LANGUAGES = ("en", "ko")  # the course's learners read Korean first
 _LESSONS = Path(__file__).parent / "lessons"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
-_BEYOND_MODULE = re.compile(r"beyond_(\w+)")
+_BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyond_speedrun.py "speedrun"
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Lab:
     def kind(self) -> str:
         """"lab" for a step of the course, "beyond" for a step beyond it, "experiment" for a comparison."""
         module = self.module.__name__.rpartition(".")[2]
-        return "experiment" if module.startswith("experiment_") else "beyond" if module.startswith("beyond_") else "lab"
+        return "experiment" if module.startswith("experiment_") else "beyond" if _BEYOND_MODULE.fullmatch(module) else "lab"
 
     @property
     def heading(self) -> str:
@@ -173,7 +173,7 @@ def _lab_id(module_name: str) -> str | None:
     if experiment := _EXPERIMENT_MODULE.fullmatch(module_name):
         return experiment.group(1)
     if beyond := _BEYOND_MODULE.fullmatch(module_name):
-        return beyond.group(1)
+        return beyond.group(1) or "beyond"
     return "custom" if module_name == "custom" else None
 
 

@@ -24,6 +24,8 @@ from tfmlp.config import ConfigError, LabConfig, ModelConfig, TrainConfig
         ({"schedule": "linear"}, "schedule must be one of constant, cosine, got 'linear'"),
         ({"epochs": 2, "warmup_epochs": 2}, "warmup_epochs must be a number in [0, 2), got 2"),
         ({"warmup_epochs": -0.5}, "warmup_epochs must be a number in [0, 15), got -0.5"),
+        ({"weight_decay": 1.0}, "weight_decay must be a number in [0, 1), got 1.0"),
+        ({"ema": "yes"}, "ema must be true or false, got 'yes'"),
     ],
 )
 def test_a_bad_training_field_is_named_with_what_is_valid(fields: dict, message: str) -> None:
@@ -39,6 +41,8 @@ def test_a_bad_training_field_is_named_with_what_is_valid(fields: dict, message:
         ({"widths": [True]}, "widths must be a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512]), got [True]"),
         ({"activation": None}, "activation must be a name (a non-empty string), got None"),
         ({"batch_norm_momentum": 1.0}, "batch_norm_momentum must be a number in [0, 1), got 1.0"),
+        ({"augment_shift": 0.5}, "augment_shift must be a number in [0, 0.5), got 0.5"),
+        ({"augment_rotation": -0.1}, "augment_rotation must be a number in [0, 0.5), got -0.1"),
     ],
 )
 def test_a_bad_model_field_is_named_with_what_is_valid(fields: dict, message: str) -> None:

@@ -10,7 +10,7 @@ from tfmlp.config import LabConfig, TrainConfig
 
 STEPS = ["10-1", "10-2", "10-3", "10-4", "10-5", "10-6", "10-7", "10-8", "10-X1"]
 EXPERIMENTS = ["activations", "architectures", "initializers", "optimizers"]
-BEYOND = ["speedrun"]  # steps beyond the course
+BEYOND = ["beyond", "speedrun"]  # steps beyond the course
 
 
 def test_the_steps_are_found_in_course_order_then_the_others() -> None:

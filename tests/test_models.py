@@ -24,6 +24,7 @@ EXPECTED_PARAMETERS = {
     "architectures": 1_195_018,
     "custom": 269_322,
     "speedrun": 269_322,
+    "beyond": 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 10_250,  # augmentation layers hold no weights
     "initializers": 269_322,
     "optimizers": 269_322,
 }
@@ -125,3 +126,15 @@ def test_an_ensemble_averages_its_members_logits() -> None:
 def test_bad_arguments_are_refused_clearly(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         mlp(**kwargs)
+
+
+def test_augmentation_distorts_training_images_only_and_keeps_xla_away() -> None:
+    from tfmlp.models import compiles_under_xla
+
+    model = mlp([16], augment_shift=0.1, augment_rotation=0.03, augment_zoom=0.1)
+    assert [layer.name for layer in model.layers[:5]] == ["to_image", "random_shift", "random_rotation", "random_zoom", "to_pixels"]
+    images = np.random.default_rng(0).random((4, 784)).astype(np.float32)
+    np.testing.assert_array_equal(model(images, training=False), model(images, training=False))
+    assert not np.allclose(model(images, training=True), model(images, training=True))
+    assert not compiles_under_xla(model) and compiles_under_xla(mlp([16]))
+    assert model.count_params() == mlp([16]).count_params()

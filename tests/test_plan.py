@@ -144,6 +144,18 @@ def test_pauses_return_inside_an_epoch_and_train_the_very_same_weights(small_mni
     assert lines == ["Compiled with XLA, float32, 50 batches per call", "Compiled with XLA, float32, a 50-batch epoch in 5 calls"]
 
 
+def test_a_network_that_augments_its_images_trains_without_xla_an_epoch_per_call_quietly(small_mnist: MnistArrays) -> None:
+    """XLA cannot compile Keras's random image layers: the plan falls back to `steps_per_execution`, without Keras's warning."""
+    import warnings
+
+    data = make_datasets(small_mnist, 100, 777)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns when asked for XLA on a model that has no XLA
+        model = build_and_compile(lambda: mlp([16], augment_shift=0.1), data, TrainConfig(epochs=1), on(Machine(AVX512)))
+    assert model.jit_compile is False and model.steps_per_execution == data.steps_per_epoch
+    assert not trains_whole_epochs(model)
+
+
 def test_softmax_regression_has_nothing_to_multiply_in_bfloat16_and_keeps_xla_on_an_amx_cpu(small_mnist: MnistArrays) -> None:
     data = make_datasets(small_mnist, 100, 777)
     model = build_and_compile(lambda: softmax_regression(), data, TrainConfig(), on(Machine(AMX)))

@@ -33,7 +33,7 @@ from tfmlp.models import mlp
 from tfmlp.runs import create_run_dir, write_json
 from tfmlp.summaries import experiment_summary, flat_hparams
 from tfmlp.training import fit_and_evaluate
-from tfmlp.tuning import SearchSpace
+from tfmlp.tuning import SPACES, SearchSpace
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -141,6 +141,7 @@ def test_the_declaration_names_every_hyperparameter_that_runs_and_searches_log()
     config = labs.get_lab("10-4").config.to_dict()
     hp = keras_tuner.HyperParameters()
     SearchSpace().draw(hp, epochs=1, seed=1)
+    SPACES["beyond"].draw(hp, epochs=1, seed=1)
     logged = {*flat_hparams({"lab": "10-4", **config}), *flat_hparams({"experiment": "activations", "variant": "relu", **config}), *hp.values}
     assert logged <= {info.name for info in declared.hparam_infos}
     assert {info.name for info in declared.hparam_infos if info.differs} == {"lab", "variant", "model.widths", "model.kernel_init", "model.dropout_rate"}

@@ -221,3 +221,10 @@ def test_a_cosine_schedule_warms_up_from_zero_peaks_and_decays_to_zero() -> None
     assert rates[0] == 0.0 and rates[1] == pytest.approx(0.001) and rates[2] == pytest.approx(0.002)
     assert rates[3] == pytest.approx(0.001, rel=1e-3) and rates[4] == pytest.approx(0.0, abs=1e-9)
     assert learning_rate(TrainConfig(learning_rate=0.01), steps_per_epoch=100) == 0.01  # the labs' constant
+
+
+def test_weight_decay_and_the_weights_average_reach_the_optimizer() -> None:
+    model = compile_model(mlp([8]), TrainConfig(weight_decay=0.01, ema=True))
+    assert model.optimizer.weight_decay == pytest.approx(0.01) and model.optimizer.use_ema
+    plain = compile_model(mlp([8]), TrainConfig())
+    assert plain.optimizer.weight_decay is None and not plain.optimizer.use_ema

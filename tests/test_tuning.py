@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import keras_tuner
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -95,6 +96,23 @@ def test_a_search_space_file_changes_only_the_fields_it_names(tmp_path: Path) ->
     assert load_space("course").optimizers == ("adam",)
 
 
+def test_the_beyond_space_draws_augmentation_schedule_weight_decay_and_epochs() -> None:
+    from tfmlp.tuning import SPACES, describe
+
+    drawn = []
+    for seed in range(12):
+        hp = keras_tuner.HyperParameters()
+        hp.Float("augmentation", 0.0, 1.5, step=0.25, default=[0.0, 0.5, 1.0, 1.5][seed % 4])
+        hp.Choice("schedule", ["constant", "cosine"], default=["constant", "cosine"][seed % 2])
+        drawn.append(SPACES["beyond"].draw(hp, epochs=5, seed=777))
+    assert sorted({round(config.model.augment_shift, 6) for config in drawn}) == [0.0, 0.05, 0.1, 0.15]
+    assert {config.train.schedule for config in drawn} == {"constant", "cosine"}
+    assert all(8 <= config.train.epochs <= 20 and 0.0 <= config.train.weight_decay <= 0.05 for config in drawn)
+    cosine = next(config for config in drawn if config.train.schedule == "cosine" and config.model.augments)
+    assert cosine.train.warmup_epochs == min(1.0, cosine.train.epochs / 10) and "cosine" in describe(cosine) and "augmentation" in describe(cosine)
+    assert "augmentation" not in describe(load_space("default").draw(keras_tuner.HyperParameters(), epochs=5, seed=777))
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -111,6 +129,9 @@ def test_a_search_space_file_changes_only_the_fields_it_names(tmp_path: Path) ->
         ('{"batch_norm": ["yes"]}', "batch_norm[0] must be true or false, got 'yes'"),
         ('{"batch_sizes": [100, 60000]}', "batch_sizes[1] must be an integer from 1 to 55000 (the training set's size), got 60000"),
         ('{"width": [64, 10000000]}', "the search space's largest network needs about"),
+        ('{"schedules": ["linear"]}', "schedules[0] must be one of constant, cosine, got 'linear'"),
+        ('{"augmentation": [0, 5]}', "augmentation[1] must be a number in [0, 4], got 5"),
+        ('{"epochs": [0, 3]}', "epochs[0] must be an integer ≥ 1, got 0"),
         ('{"depths": [1, 2]}', "has keys no search space has: depths"),
         ('["depth"]', "must hold a JSON object of search space fields, got list"),
     ],

@@ -105,6 +105,10 @@ class ModelConfig:
     dropout_type: str = "standard"
     batch_norm: bool = False
     batch_norm_momentum: float = 0.99
+    # Random distortions of each training image, as Keras's preprocessing layers draw them (none at test):
+    augment_shift: float = 0.0  # translation, a fraction of the image's size each way (0.1: up to 2.8 pixels)
+    augment_rotation: float = 0.0  # a fraction of a full turn each way (0.03: up to 10.8 degrees)
+    augment_zoom: float = 0.0  # a fraction of the size, in or out
 
     def __post_init__(self) -> None:
         if not isinstance(self.widths, (list, tuple)) or not all(
@@ -119,6 +123,13 @@ class ModelConfig:
         object.__setattr__(
             self, "batch_norm_momentum", number("batch_norm_momentum", self.batch_norm_momentum, 0.0, 1.0, high_open=True)
         )
+        for name in ("augment_shift", "augment_rotation", "augment_zoom"):
+            object.__setattr__(self, name, number(name, getattr(self, name), 0.0, 0.5, high_open=True))
+
+    @property
+    def augments(self) -> bool:
+        """Whether training images are randomly distorted."""
+        return bool(self.augment_shift or self.augment_rotation or self.augment_zoom)
 
     def parameter_count(self, input_dim: int = IMAGE_PIXELS, num_classes: int = NUM_CLASSES) -> int:
         """Weights the network holds, without building it: a hidden layer with batch norm has no bias
@@ -142,6 +153,8 @@ class TrainConfig:
     precision: str = "auto"  # of the matrix products: float32, bfloat16, or auto (bfloat16 where the CPU has AMX)
     schedule: str = "constant"  # "cosine": from 0 up to learning_rate over warmup_epochs, then down to 0 by the last epoch
     warmup_epochs: float = 0.0
+    weight_decay: float = 0.0  # decoupled from the gradient (AdamW's): each step shrinks weights by lr x this
+    ema: bool = False  # end with the exponential moving average of the weights (Keras's use_ema, momentum 0.99)
 
     def __post_init__(self) -> None:
         integer("epochs", self.epochs, 1)
@@ -154,6 +167,8 @@ class TrainConfig:
         choice("precision", self.precision, PRECISIONS)
         choice("schedule", self.schedule, SCHEDULES)
         object.__setattr__(self, "warmup_epochs", number("warmup_epochs", self.warmup_epochs, 0.0, self.epochs, high_open=True))
+        object.__setattr__(self, "weight_decay", number("weight_decay", self.weight_decay, 0.0, 1.0, high_open=True))
+        object.__setattr__(self, "ema", flag("ema", self.ema))
 
 
 @dataclass(frozen=True)

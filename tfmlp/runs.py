@@ -196,8 +196,13 @@ def describe_config(config: dict[str, Any], seed: bool = True) -> str:
         model["kernel_init"],
         f"dropout {model['dropout_rate']}" if model["dropout_rate"] else "",
         "batch norm" if model["batch_norm"] else "",
+        "augmentation {}/{}/{}".format(*(model[f"augment_{kind}"] for kind in ("shift", "rotation", "zoom")))
+        if model.get("augment_shift") or model.get("augment_rotation") or model.get("augment_zoom")
+        else "",
         f"{train['optimizer']} {train['learning_rate']}",
         f"{train['schedule']} schedule, warm-up {train['warmup_epochs']:g} epochs" if train.get("schedule", "constant") != "constant" else "",
+        f"weight decay {train['weight_decay']:g}" if train.get("weight_decay") else "",
+        "weights averaged (EMA)" if train.get("ema") else "",
         f"batch {train['batch_size']}",
         f"{train['epochs']} epochs",
         f"seed {train['seed']}" if seed else "",

@@ -23,19 +23,19 @@ from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import whole_epoch_steps
 from tfmlp.machine import cpu_description
 from tfmlp.masks import threefry_masks
-from tfmlp.models import multiplies_in_bfloat16
+from tfmlp.models import compiles_under_xla, multiplies_in_bfloat16
 from tfmlp.multi_worker import multi_worker_fixes
 from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
 
-OPTIMIZERS: dict[str, Callable[[Any], keras.optimizers.Optimizer]] = {  # of a learning rate or schedule
-    "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate),
-    "momentum": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9),
-    "adagrad": lambda learning_rate: keras.optimizers.Adagrad(learning_rate),
-    "adadelta": lambda learning_rate: keras.optimizers.Adadelta(learning_rate),
-    "rmsprop": lambda learning_rate: keras.optimizers.RMSprop(learning_rate),
-    "adam": lambda learning_rate: keras.optimizers.Adam(learning_rate),
-    "adamax": lambda learning_rate: keras.optimizers.Adamax(learning_rate),
-    "nadam": lambda learning_rate: keras.optimizers.Nadam(learning_rate),
+OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {  # of a learning rate or schedule, and options
+    "sgd": lambda learning_rate, **options: keras.optimizers.SGD(learning_rate, **options),
+    "momentum": lambda learning_rate, **options: keras.optimizers.SGD(learning_rate, momentum=0.9, **options),
+    "adagrad": lambda learning_rate, **options: keras.optimizers.Adagrad(learning_rate, **options),
+    "adadelta": lambda learning_rate, **options: keras.optimizers.Adadelta(learning_rate, **options),
+    "rmsprop": lambda learning_rate, **options: keras.optimizers.RMSprop(learning_rate, **options),
+    "adam": lambda learning_rate, **options: keras.optimizers.Adam(learning_rate, **options),
+    "adamax": lambda learning_rate, **options: keras.optimizers.Adamax(learning_rate, **options),
+    "nadam": lambda learning_rate, **options: keras.optimizers.Nadam(learning_rate, **options),
 }
 
 
@@ -199,7 +199,8 @@ def compile_model(
         ConfigError: the optimizer is unknown.
     """
     steps_per_epoch = steps_per_epoch or math.ceil(TRAIN_SIZE / config.batch_size)
-    optimizer = OPTIMIZERS[choice("optimizer", config.optimizer, OPTIMIZERS)](learning_rate(config, steps_per_epoch))
+    options = {"weight_decay": config.weight_decay or None, "use_ema": config.ema}
+    optimizer = OPTIMIZERS[choice("optimizer", config.optimizer, OPTIMIZERS)](learning_rate(config, steps_per_epoch), **options)
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -235,7 +236,8 @@ def build_and_compile(build_model: Callable[[], keras.Model], data: MnistDataset
     Under XLA a whole epoch per call where its batches stack (`tfmlp.epoch_step`); else all of an
     epoch's batches per call through Keras's `steps_per_execution`, or one batch under a strategy
     (Keras 3.15 fails there with a while-loop error). A model with nothing to multiply in bfloat16
-    (softmax regression: its one layer is the float32 logits) is compiled as float32 is.
+    (softmax regression: its one layer is the float32 logits) is compiled as float32 is, and one
+    with layers XLA cannot compile (Keras's random image layers: augmentation) without XLA.
     """
     plan = placement.plan(config)
     with precision_policy(plan.precision):
@@ -243,11 +245,12 @@ def build_and_compile(build_model: Callable[[], keras.Model], data: MnistDataset
     if plan.precision == "bfloat16" and not multiplies_in_bfloat16(model):
         plan = placement.plan(dataclasses.replace(config, precision="float32"))
     one_device = plan.distribution == "one device" and not tf.distribute.has_strategy()
-    whole_epochs = plan.whole_epochs and data.train_size % data.batch_size == 0
+    xla = plan.xla and one_device and compiles_under_xla(model)  # not Keras's random image layers
+    whole_epochs = xla and plan.whole_epochs and data.train_size % data.batch_size == 0
     return compile_model(
         model,
         config,
-        xla=plan.xla and one_device,
+        xla=xla,
         steps_per_execution=1 if whole_epochs or not one_device else data.steps_per_epoch,
         steps_per_epoch=data.steps_per_epoch,
     )

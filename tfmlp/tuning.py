@@ -24,6 +24,7 @@ import keras_tuner  # noqa: E402  (after the quiet import above)
 from tfmlp.config import (
     TRAIN_SIZE,
     ConfigError,
+    SCHEDULES,
     LabConfig,
     ModelConfig,
     TrainConfig,
@@ -47,6 +48,10 @@ TUNERS = {
 }
 OBJECTIVE = "val_accuracy"
 
+# keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
+# 30-minute search on a laptop lasts. After these few, the Gaussian process chooses.
+BAYESIAN_RANDOM_TRIALS = 6
+
 
 def search_role() -> str:
     """This process's part in keras-tuner's distributed mode, from its environment: "chief" (runs the
@@ -55,9 +60,6 @@ def search_role() -> str:
     if not os.environ.get("KERASTUNER_ORACLE_IP"):
         return "alone"
     return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
-# keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
-# 30-minute search on a laptop lasts. After these few, the Gaussian process chooses.
-BAYESIAN_RANDOM_TRIALS = 6
 
 
 def _range(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, Any]:
@@ -90,6 +92,11 @@ class SearchSpace:
     optimizers: tuple[str, ...] = ("adam", "rmsprop", "momentum")
     learning_rate: tuple[float, float] = (1e-4, 1e-2)
     batch_sizes: tuple[int, ...] = (32, 64, 100, 128, 256)
+    # Beyond the course (`lab beyond`); the defaults leave them out of the search:
+    augmentation: tuple[float, float] = (0.0, 0.0)  # strength: 1 distorts as `lab beyond` does (shift 0.1, rotation 0.03, zoom 0.1)
+    schedules: tuple[str, ...] = ("constant",)
+    weight_decay: tuple[float, float] = (0.0, 0.0)
+    epochs: tuple[int, int] | None = None  # None: every trial trains `tune --epochs`
 
     def __post_init__(self) -> None:
         """Checks every field's type and range, and that the largest network of the space fits in memory.
@@ -111,6 +118,10 @@ class SearchSpace:
             "batch_sizes": _options(
                 "batch_sizes", self.batch_sizes, lambda name, value: integer(name, value, 1, TRAIN_SIZE, "the training set's size")
             ),
+            "augmentation": _range("augmentation", self.augmentation, lambda name, value: number(name, value, 0.0, 4.0)),
+            "schedules": _options("schedules", self.schedules, lambda name, value: choice(name, value, SCHEDULES)),
+            "weight_decay": _range("weight_decay", self.weight_decay, lambda name, value: number(name, value, 0.0, 1.0, high_open=True)),
+            "epochs": None if self.epochs is None else _range("epochs", self.epochs, lambda name, value: integer(name, value, 1)),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)  # JSON's lists become tuples
@@ -121,8 +132,10 @@ class SearchSpace:
 
     def draw(self, hp: keras_tuner.HyperParameters, epochs: int, seed: int) -> LabConfig:
         """One configuration, its values drawn through keras-tuner's `hp` (as Python numbers: a
-        configuration refuses numpy's, and keras-tuner's optimizers may hand them back)."""
+        configuration refuses numpy's, and keras-tuner's optimizers may hand them back). The fields
+        beyond the course are drawn only where their range is not a single value."""
         depth = int(hp.Int("depth", *self.depth))
+        strength = float(hp.Float("augmentation", *self.augmentation, step=0.25)) if self.augmentation[1] > self.augmentation[0] else self.augmentation[0]
         model = ModelConfig(
             widths=(int(hp.Int("width", *self.width, step=64)),) * depth,
             activation=hp.Choice("activation", list(self.activations)),
@@ -130,13 +143,22 @@ class SearchSpace:
             bias_init="zeros",
             dropout_rate=float(hp.Float("dropout_rate", *self.dropout_rate, step=0.1)),
             batch_norm=bool(hp.Choice("batch_norm", list(self.batch_norm))),  # a bool comes back as 0 or 1
+            augment_shift=0.1 * strength,
+            augment_rotation=0.03 * strength,
+            augment_zoom=0.1 * strength,
         )
+        schedule = hp.Choice("schedule", list(self.schedules)) if len(self.schedules) > 1 else self.schedules[0]
+        if self.epochs is not None:
+            epochs = int(hp.Int("epochs", *self.epochs)) if self.epochs[1] > self.epochs[0] else self.epochs[0]
         train = TrainConfig(
             epochs=epochs,
             batch_size=int(hp.Choice("batch_size", list(self.batch_sizes))),
             learning_rate=float(hp.Float("learning_rate", *self.learning_rate, sampling="log")),
             optimizer=hp.Choice("optimizer", list(self.optimizers)),
             seed=seed,
+            schedule=schedule,
+            warmup_epochs=min(1.0, epochs / 10) if schedule == "cosine" else 0.0,
+            weight_decay=float(hp.Float("weight_decay", *self.weight_decay)) if self.weight_decay[1] > self.weight_decay[0] else self.weight_decay[0],
         )
         return LabConfig(model=model, train=train)
 
@@ -171,11 +193,28 @@ SPACES = {
         learning_rate=(3e-4, 3e-3),
         batch_sizes=(100, 128, 256),
     ),
+    # Beyond the course (`lab beyond`): augmentation, a cosine schedule, weight decay and longer
+    # training join the course's ReLU networks; trials take minutes, so a search sees fewer of them.
+    "beyond": SearchSpace(
+        depth=(2, 3),
+        width=(512, 1024),
+        activations=("relu",),
+        initializers=("he",),
+        dropout_rate=(0.1, 0.3),
+        batch_norm=(False,),
+        optimizers=("adam",),
+        learning_rate=(5e-4, 2e-3),
+        batch_sizes=(100, 200),
+        augmentation=(0.0, 1.5),
+        schedules=("constant", "cosine"),
+        weight_decay=(0.0, 0.05),
+        epochs=(8, 20),
+    ),
 }
 
 
 def load_space(name_or_path: str) -> SearchSpace:
-    """A space by name (`SPACES`: "default", "course") or from a JSON file (see `SearchSpace.load`)."""
+    """A space by name (`SPACES`: "default", "course", "beyond") or from a JSON file (see `SearchSpace.load`)."""
     return SPACES[name_or_path] if name_or_path in SPACES else SearchSpace.load(name_or_path)
 
 
@@ -333,10 +372,16 @@ def search(
 
 
 def describe(config: LabConfig) -> str:
-    """A trial's hyperparameters on one line."""
+    """A trial's hyperparameters on one line (what lies beyond the course only where it is used)."""
     model, train = config.model, config.train
+    beyond = [
+        f" augmentation {model.augment_shift / 0.1:.2g}" if model.augments else "",
+        f" {train.schedule}" if train.schedule != "constant" else "",
+        f" wd {train.weight_decay:.2g}" if train.weight_decay else "",
+        f" {train.epochs} epochs" if model.augments or train.schedule != "constant" else "",
+    ]
     return (
         f"{len(model.widths)}x{model.widths[0]} {model.activation} {model.kernel_init}"
         f" dropout {model.dropout_rate:.1f}{' bn' if model.batch_norm else ''}"
         f" {train.optimizer} {train.learning_rate:.2g} batch {train.batch_size}"
-    )
+    ) + "".join(beyond)
