@@ -42,7 +42,7 @@ def test_list_and_help_never_import_tensorflow() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["lab", "10-9"], "unknown lab '10-9'; valid: 10-1, 10-2, 10-3, 10-4, 10-5, 10-6, 10-7, 10-8, 10-X1, speedrun, activations"),
+        (["lab", "10-9"], "unknown lab '10-9'; valid: 10-1, 10-2, 10-3, 10-4, 10-5, 10-6, 10-7, 10-8, 10-X1, beyond, speedrun, activations"),
         (["lab", "10-1", "--epochs", "0"], "epochs must be an integer ≥ 1, got 0"),
         (["lab", "10-1", "--batch-size", "0"], "batch_size must be an integer from 1 to 55000 (the training set's size), got 0"),
         (["lab", "10-1", "--batch-size", "60000"], "batch_size must be an integer from 1 to 55000 (the training set's size), got 60000"),
