@@ -40,7 +40,6 @@ with _stderr_descriptor_silenced():
     tf.config.list_physical_devices()  # CUDA probing logs here, once, while silenced.
 
 
-
 class _ExpectedRetracing(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return "triggered tf.function retracing" not in record.getMessage()

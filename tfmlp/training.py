@@ -27,15 +27,15 @@ from tfmlp.models import compiles_under_xla, multiplies_in_bfloat16
 from tfmlp.multi_worker import multi_worker_fixes
 from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
 
-OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {  # of a learning rate or schedule, and options
-    "sgd": lambda learning_rate, **options: keras.optimizers.SGD(learning_rate, **options),
-    "momentum": lambda learning_rate, **options: keras.optimizers.SGD(learning_rate, momentum=0.9, **options),
-    "adagrad": lambda learning_rate, **options: keras.optimizers.Adagrad(learning_rate, **options),
-    "adadelta": lambda learning_rate, **options: keras.optimizers.Adadelta(learning_rate, **options),
-    "rmsprop": lambda learning_rate, **options: keras.optimizers.RMSprop(learning_rate, **options),
-    "adam": lambda learning_rate, **options: keras.optimizers.Adam(learning_rate, **options),
-    "adamax": lambda learning_rate, **options: keras.optimizers.Adamax(learning_rate, **options),
-    "nadam": lambda learning_rate, **options: keras.optimizers.Nadam(learning_rate, **options),
+OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {  # called with a learning rate (or schedule) and options
+    "sgd": keras.optimizers.SGD,
+    "momentum": functools.partial(keras.optimizers.SGD, momentum=0.9),
+    "adagrad": keras.optimizers.Adagrad,
+    "adadelta": keras.optimizers.Adadelta,
+    "rmsprop": keras.optimizers.RMSprop,
+    "adam": keras.optimizers.Adam,
+    "adamax": keras.optimizers.Adamax,
+    "nadam": keras.optimizers.Nadam,
 }
 
 

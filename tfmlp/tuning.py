@@ -51,6 +51,8 @@ OBJECTIVE = "val_accuracy"
 # keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
 # 30-minute search on a laptop lasts. After these few, the Gaussian process chooses.
 BAYESIAN_RANDOM_TRIALS = 6
+# Augmentation at strength 1, as `lab beyond` distorts: shift, rotation, zoom (`ModelConfig.augment_*`).
+AUGMENTATION_AT_STRENGTH_ONE = (0.1, 0.03, 0.1)
 
 
 def search_role() -> str:
@@ -70,6 +72,13 @@ def _range(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any
     if low > high:
         raise ConfigError.of(name, list(value), "[low, high] with low ≤ high")
     return low, high
+
+
+def _drawn(draw: Callable[..., Any], name: str, bounds: tuple[Any, Any], **options: Any) -> Any:
+    """`draw(name, low, high, **options)` (keras-tuner's `hp.Float` or `hp.Int`), or `low` itself when
+    the range is a single value, so that a space which leaves a field out adds no hyperparameter."""
+    low, high = bounds
+    return draw(name, low, high, **options) if high > low else low
 
 
 def _options(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, ...]:
@@ -135,7 +144,8 @@ class SearchSpace:
         configuration refuses numpy's, and keras-tuner's optimizers may hand them back). The fields
         beyond the course are drawn only where their range is not a single value."""
         depth = int(hp.Int("depth", *self.depth))
-        strength = float(hp.Float("augmentation", *self.augmentation, step=0.25)) if self.augmentation[1] > self.augmentation[0] else self.augmentation[0]
+        strength = float(_drawn(hp.Float, "augmentation", self.augmentation, step=0.25))
+        shift, rotation, zoom = (strength * unit for unit in AUGMENTATION_AT_STRENGTH_ONE)
         model = ModelConfig(
             widths=(int(hp.Int("width", *self.width, step=64)),) * depth,
             activation=hp.Choice("activation", list(self.activations)),
@@ -143,13 +153,12 @@ class SearchSpace:
             bias_init="zeros",
             dropout_rate=float(hp.Float("dropout_rate", *self.dropout_rate, step=0.1)),
             batch_norm=bool(hp.Choice("batch_norm", list(self.batch_norm))),  # a bool comes back as 0 or 1
-            augment_shift=0.1 * strength,
-            augment_rotation=0.03 * strength,
-            augment_zoom=0.1 * strength,
+            augment_shift=shift,
+            augment_rotation=rotation,
+            augment_zoom=zoom,
         )
         schedule = hp.Choice("schedule", list(self.schedules)) if len(self.schedules) > 1 else self.schedules[0]
-        if self.epochs is not None:
-            epochs = int(hp.Int("epochs", *self.epochs)) if self.epochs[1] > self.epochs[0] else self.epochs[0]
+        epochs = int(_drawn(hp.Int, "epochs", self.epochs)) if self.epochs else epochs
         train = TrainConfig(
             epochs=epochs,
             batch_size=int(hp.Choice("batch_size", list(self.batch_sizes))),
@@ -158,7 +167,7 @@ class SearchSpace:
             seed=seed,
             schedule=schedule,
             warmup_epochs=min(1.0, epochs / 10) if schedule == "cosine" else 0.0,
-            weight_decay=float(hp.Float("weight_decay", *self.weight_decay)) if self.weight_decay[1] > self.weight_decay[0] else self.weight_decay[0],
+            weight_decay=float(_drawn(hp.Float, "weight_decay", self.weight_decay)),
         )
         return LabConfig(model=model, train=train)
 
@@ -375,7 +384,7 @@ def describe(config: LabConfig) -> str:
     """A trial's hyperparameters on one line (what lies beyond the course only where it is used)."""
     model, train = config.model, config.train
     beyond = [
-        f" augmentation {model.augment_shift / 0.1:.2g}" if model.augments else "",
+        f" augmentation {model.augment_shift / AUGMENTATION_AT_STRENGTH_ONE[0]:.2g}" if model.augments else "",
         f" {train.schedule}" if train.schedule != "constant" else "",
         f" wd {train.weight_decay:.2g}" if train.weight_decay else "",
         f" {train.epochs} epochs" if model.augments or train.schedule != "constant" else "",
