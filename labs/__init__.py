@@ -5,12 +5,13 @@ A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10
 `beyond_speedrun.py` are "beyond" and "speedrun", steps beyond the original course, and `custom.py`
 is "custom" (any MLP from a configuration file). Each declares `TITLE`,
 `ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
-may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
-band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
-one model trained once. Importing a lab module never imports TensorFlow, so listing the labs is instant.
+and may define its own `run(config, options)` when it is more than one model trained once. Importing
+a lab module never imports TensorFlow, so listing the labs is instant.
 
 Every step's lesson (what changed, why, what to look at in TensorBoard) is text, not code: one file
-per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints.
+per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints. Every step's
+measured test accuracies are data too, one file for all (`measured.toml`): the bands the accuracy
+tests assert, and README's results tables (`python -m labs` writes them).
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from types import ModuleType
 from typing import Any
 
 from tfmlp.config import LabConfig
-from tfmlp.expected import ExpectedAccuracy
+from tfmlp.expected import ExpectedAccuracy, read_measured
 
 LANGUAGES = ("en", "ko")  # the course's learners read Korean first
 _LESSONS = Path(__file__).parent / "lessons"
+MEASURED = Path(__file__).parent / "measured.toml"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
 _BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyond_speedrun.py "speedrun"
@@ -56,6 +58,13 @@ def lesson_texts(language: str) -> dict[str, dict[str, str]]:
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; valid: {', '.join(LANGUAGES)}")
     return tomllib.loads((_LESSONS / f"{language}.toml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def measured() -> dict[str, ExpectedAccuracy]:
+    """Every measured command (`python cli.py lab 10-4`, `python cli.py lab beyond --epochs 3`) and its
+    runs over seeds and machines, as `measured.toml` holds them."""
+    return read_measured(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
 
 
 class UnknownLabError(KeyError):
@@ -85,9 +94,14 @@ class Lab:
         return self.module.CONFIG
 
     @property
+    def command(self) -> str:
+        """How a learner runs the step: `python cli.py lab 10-4`."""
+        return f"python cli.py lab {self.id}"
+
+    @property
     def expected(self) -> ExpectedAccuracy | None:
-        """The test accuracy its default command was measured at, over seeds and machines (None if never)."""
-        return getattr(self.module, "EXPECTED", None)
+        """The test accuracy its command was measured at, over seeds and machines (None if never)."""
+        return measured().get(self.command)
 
     @property
     def kind(self) -> str:
@@ -127,7 +141,7 @@ class Lab:
                 wrap(f"{labels['why']}: {lesson.why}"),
                 f"{labels['course']}: {course}\n{labels['ours']}: {ours}",
                 wrap(f"{labels['tensorboard']}: {lesson.tensorboard}"),
-                f"{labels['run']}: python cli.py lab {self.id}  &&  python cli.py tensorboard",
+                f"{labels['run']}: {self.command}  &&  python cli.py tensorboard",
             ]
         )
 

@@ -15,28 +15,9 @@ Original accuracy: ~0.90 (0.9035).
 """
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import (
-    AMD_CAPPED_AT_AVX2,
-    AMD_CAPPED_AT_AVX512,
-    AMD_EPYC,
-    AMD_WITHOUT_ONEDNN,
-    INTEL_XEON,
-    ExpectedAccuracy,
-    Measured,
-)
 
 TITLE = "Softmax regression, random normal init"
 ORIGINAL_ACCURACY = 0.90
-EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
-    command="python cli.py lab 10-1 --seeds 10",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.8936, 0.8942, 0.8917, 0.8972, 0.8997, 0.8952, 0.8947, 0.8965, 0.8946, 0.8979)),
-        Measured(INTEL_XEON, 777, (0.8936, 0.8942, 0.8917, 0.8972, 0.8997, 0.8952, 0.8947, 0.8965)),
-        Measured(AMD_CAPPED_AT_AVX2, 777, (0.8936,)),
-        Measured(AMD_CAPPED_AT_AVX512, 777, (0.8936,)),
-        Measured(AMD_WITHOUT_ONEDNN, 777, (0.8936,)),
-    ),
-)
 CONFIG = LabConfig(model=ModelConfig(widths=(), kernel_init="normal", bias_init="normal"))
 
 

@@ -13,28 +13,9 @@ Original accuracy: 0.9455.
 """
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import (
-    AMD_CAPPED_AT_AVX2,
-    AMD_CAPPED_AT_AVX512,
-    AMD_EPYC,
-    AMD_WITHOUT_ONEDNN,
-    INTEL_XEON,
-    ExpectedAccuracy,
-    Measured,
-)
 
 TITLE = "NN 784-256-256-10, ReLU, random normal init"
 ORIGINAL_ACCURACY = 0.9455
-EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
-    command="python cli.py lab 10-2 --seeds 8",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.9440, 0.9504, 0.9474, 0.9502, 0.9453, 0.9442, 0.9492, 0.9454)),
-        Measured(INTEL_XEON, 777, (0.9440, 0.9504, 0.9474, 0.9502, 0.9453, 0.9442, 0.9492, 0.9454)),
-        Measured(AMD_CAPPED_AT_AVX2, 777, (0.9443,)),
-        Measured(AMD_CAPPED_AT_AVX512, 777, (0.9440,)),
-        Measured(AMD_WITHOUT_ONEDNN, 777, (0.9440,)),
-    ),
-)
 CONFIG = LabConfig(model=ModelConfig(widths=(256, 256), activation="relu", kernel_init="normal", bias_init="normal"))
 
 

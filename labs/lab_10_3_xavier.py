@@ -11,28 +11,9 @@ Original accuracy: 0.9783.
 """
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import (
-    AMD_CAPPED_AT_AVX2,
-    AMD_CAPPED_AT_AVX512,
-    AMD_EPYC,
-    AMD_WITHOUT_ONEDNN,
-    INTEL_XEON,
-    ExpectedAccuracy,
-    Measured,
-)
 
 TITLE = "NN 784-256-256-10, Xavier init"
 ORIGINAL_ACCURACY = 0.9783
-EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
-    command="python cli.py lab 10-3 --seeds 8",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.9764, 0.9790, 0.9795, 0.9774, 0.9791, 0.9799, 0.9792, 0.9766)),
-        Measured(INTEL_XEON, 777, (0.9764, 0.9790, 0.9795, 0.9774, 0.9791, 0.9799, 0.9792, 0.9766)),
-        Measured(AMD_CAPPED_AT_AVX2, 777, (0.9776,)),
-        Measured(AMD_CAPPED_AT_AVX512, 777, (0.9764,)),
-        Measured(AMD_WITHOUT_ONEDNN, 777, (0.9764,)),
-    ),
-)
 CONFIG = LabConfig(model=ModelConfig(widths=(256, 256), activation="relu", kernel_init="xavier", bias_init="normal"))
 
 

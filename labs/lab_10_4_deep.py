@@ -10,28 +10,9 @@ Original accuracy: 0.9742.
 """
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import (
-    AMD_CAPPED_AT_AVX2,
-    AMD_CAPPED_AT_AVX512,
-    AMD_EPYC,
-    AMD_WITHOUT_ONEDNN,
-    INTEL_XEON,
-    ExpectedAccuracy,
-    Measured,
-)
 
 TITLE = "Deep NN 784-512x4-10, Xavier init"
 ORIGINAL_ACCURACY = 0.9742
-EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
-    command="python cli.py lab 10-4 --seeds 8",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.9777, 0.9799, 0.9763, 0.9796, 0.9790, 0.9807, 0.9725, 0.9790)),
-        Measured(INTEL_XEON, 777, (0.9777, 0.9799, 0.9763, 0.9796, 0.9790, 0.9807, 0.9725, 0.9790)),
-        Measured(AMD_CAPPED_AT_AVX2, 777, (0.9787,)),
-        Measured(AMD_CAPPED_AT_AVX512, 777, (0.9777,)),
-        Measured(AMD_WITHOUT_ONEDNN, 777, (0.9777,)),
-    ),
-)
 CONFIG = LabConfig(model=ModelConfig(widths=(512, 512, 512, 512), activation="relu", kernel_init="xavier", bias_init="normal"))
 
 

@@ -13,19 +13,9 @@ Original accuracy: none (work in progress upstream).
 """
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import AMD_EPYC, INTEL_XEON, MASKS_OF_XLA_PHILOX, MASKS_WITHOUT_XLA, ExpectedAccuracy, Measured
 
 TITLE = "Deep NN 784-512x4-10, SELU + LeCun normal + alpha dropout"
 ORIGINAL_ACCURACY = None
-EXPECTED = ExpectedAccuracy(  # measured; its accuracy test asserts band()
-    command="python cli.py lab 10-8 --seeds 8",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.9784, 0.9756, 0.9757, 0.9738, 0.9754, 0.9815, 0.9763, 0.9798)),
-        Measured(AMD_EPYC + MASKS_OF_XLA_PHILOX, 777, (0.9776, 0.9737, 0.9747, 0.9750, 0.9770, 0.9747, 0.9723, 0.9727)),
-        Measured(AMD_EPYC + MASKS_WITHOUT_XLA, 777, (0.9782, 0.9740, 0.9767, 0.9737, 0.9761, 0.9774, 0.9768, 0.9723)),
-        Measured(INTEL_XEON + MASKS_WITHOUT_XLA, 777, (0.9782, 0.9740, 0.9767, 0.9737, 0.9761, 0.9774, 0.9768, 0.9723)),
-    ),
-)
 CONFIG = LabConfig(
     model=ModelConfig(
         widths=(512, 512, 512, 512),
