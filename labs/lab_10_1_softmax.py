@@ -17,7 +17,7 @@ Original accuracy: ~0.90 (0.9035).
 from tfmlp.config import LabConfig, ModelConfig
 
 TITLE = "Softmax regression, random normal init"
-ORIGINAL_ACCURACY = 0.90
+ORIGINAL_ACCURACY = 0.9035  # the course's one run; the step averages about 0.90 over seeds
 CONFIG = LabConfig(model=ModelConfig(widths=(), kernel_init="normal", bias_init="normal"))
 
 
