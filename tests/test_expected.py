@@ -63,7 +63,10 @@ def test_every_measured_run_is_a_steps_command_and_dated() -> None:
     ("text", "message"),
     [
         ("[[run]\nstep = 1", "measured.toml is not valid TOML: "),
-        ('[cpus]\na = "A"\n[[run]]\nstep = "10-1"\ncommand = "c"\ncpu = "a"\nfirst_seed = 1\naccuracies = [0.9]', "measured.toml, run 1 (10-1) has no date"),
+        (
+            '[cpus]\na = "A"\n[[run]]\nstep = "10-1"\ncommand = "c"\ncpu = "a"\nfirst_seed = 1\naccuracies = [0.9]',
+            "measured.toml, run 1 (10-1) has no date",
+        ),
         (
             '[cpus]\na = "A"\n[[run]]\nstep = "10-1"\ncommand = "c"\ncpu = "b"\nfirst_seed = 1\naccuracies = [0.9]\ndate = 2026-01-01',
             "measured.toml, run 1 (10-1) names 'b', which neither [cpus] nor [kernels] describes",
