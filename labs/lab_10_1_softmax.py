@@ -13,7 +13,8 @@ def build_model():
     from keras import layers
     from keras.initializers import RandomNormal
 
-    # tf.random_normal draws with stddev 1.0 (Keras's RandomNormal defaults to 0.05); each layer takes a new initializer.
+    # tf.random_normal draws with stddev 1.0 (Keras's RandomNormal defaults to 0.05), a new initializer for each weight.
+    # The logits stay float32 whatever precision the products before them take (`--precision bfloat16`).
     logits = layers.Dense(
         10, kernel_initializer=RandomNormal(stddev=1.0), bias_initializer=RandomNormal(stddev=1.0), dtype="float32", name="logits"
     )
