@@ -10,10 +10,10 @@ is more than one model trained once defines its own `run(config, options)`. Impo
 never imports TensorFlow, so listing the labs is instant.
 
 A step's `build_model()` is what trains for its own `CONFIG`. Any other model configuration (a
-`--config FILE`, a resumed run's) and the steps without one (custom, the experiments) are built by the
-factory, `tfmlp.models.mlp_from_config`, which builds each step's own network from its `CONFIG`
-exactly, layer by layer and weight by weight (tested): so an override changes the network it names,
-and only that.
+`--config FILE`, or a resumed run that started from one) and the steps without one (custom, 10-6, the
+experiments) are built by the factory, `tfmlp.models.mlp_from_config`, which builds each step's own
+network from its `CONFIG` exactly, layer by layer and weight by weight (tested): so an override
+changes the network it names, and only that.
 
 Every step's lesson (what changed, why, what to look at in TensorBoard) is text, not code: one file
 per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints. Every step's
