@@ -3,14 +3,22 @@
 A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1",
 `experiment_activations.py` is the comparison experiment "activations", `beyond.py` and
 `beyond_speedrun.py` are "beyond" and "speedrun", steps beyond the original course, and `custom.py`
-is "custom" (any MLP from a configuration file). Each declares `TITLE`,
-`ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
-may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
-band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
-one model trained once. Importing a lab module never imports TensorFlow, so listing the labs is instant.
+is "custom" (any MLP from a configuration file). Each declares `TITLE`, `ORIGINAL_ACCURACY` (None
+where the course published none) and `CONFIG`, its hyperparameters; a step with a network of its own
+shows it as Keras layers in `build_model()`, to read beside the original TF1 script; and a step that
+is more than one model trained once defines its own `run(config, options)`. Importing a lab module
+never imports TensorFlow, so listing the labs is instant.
+
+A step's `build_model()` is what trains for its own `CONFIG`. Any other model configuration (a
+`--config FILE`, or a resumed run that started from one) and the steps without one (custom, 10-6, the
+experiments) are built by the factory, `tfmlp.models.mlp_from_config`, which builds each step's own
+network from its `CONFIG` exactly, layer by layer and weight by weight (tested): so an override
+changes the network it names, and only that.
 
 Every step's lesson (what changed, why, what to look at in TensorBoard) is text, not code: one file
-per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints.
+per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints. Every step's
+measured test accuracies are data too, one file for all (`measured.toml`): the bands the accuracy
+tests assert, and README's results tables (`python -m labs` writes them).
 """
 
 from __future__ import annotations
@@ -26,11 +34,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tfmlp.config import LabConfig
-from tfmlp.expected import ExpectedAccuracy
+from tfmlp.config import LabConfig, ModelConfig
+from tfmlp.expected import ExpectedAccuracy, read_measured
 
 LANGUAGES = ("en", "ko")  # the course's learners read Korean first
 _LESSONS = Path(__file__).parent / "lessons"
+MEASURED = Path(__file__).parent / "measured.toml"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
 _BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyond_speedrun.py "speedrun"
@@ -56,6 +65,13 @@ def lesson_texts(language: str) -> dict[str, dict[str, str]]:
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; valid: {', '.join(LANGUAGES)}")
     return tomllib.loads((_LESSONS / f"{language}.toml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def measured() -> dict[str, ExpectedAccuracy]:
+    """Every measured command (`python cli.py lab 10-4`, `python cli.py lab beyond --epochs 3`) and its
+    runs over seeds and machines, as `measured.toml` holds them."""
+    return read_measured(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
 
 
 class UnknownLabError(KeyError):
@@ -85,9 +101,14 @@ class Lab:
         return self.module.CONFIG
 
     @property
+    def command(self) -> str:
+        """How a learner runs the step: `python cli.py lab 10-4`."""
+        return f"python cli.py lab {self.id}"
+
+    @property
     def expected(self) -> ExpectedAccuracy | None:
-        """The test accuracy its default command was measured at, over seeds and machines (None if never)."""
-        return getattr(self.module, "EXPECTED", None)
+        """The test accuracy its command was measured at, over seeds and machines (None if never)."""
+        return measured().get(self.command)
 
     @property
     def kind(self) -> str:
@@ -127,13 +148,22 @@ class Lab:
                 wrap(f"{labels['why']}: {lesson.why}"),
                 f"{labels['course']}: {course}\n{labels['ours']}: {ours}",
                 wrap(f"{labels['tensorboard']}: {lesson.tensorboard}"),
-                f"{labels['run']}: python cli.py lab {self.id}  &&  python cli.py tensorboard",
+                f"{labels['run']}: {self.command}  &&  python cli.py tensorboard",
             ]
         )
 
     def build_model(self, config: LabConfig | None = None) -> Any:
         """The step's uncompiled Keras model, from its own config unless another is given."""
-        return self.module.build_model((config or self.config).model)
+        return self.network((config or self.config).model)
+
+    def network(self, model: ModelConfig) -> Any:
+        """The network `model` describes: the step's own `build_model()` for the step's own configuration,
+        else the factory's MLP (named after the step)."""
+        from tfmlp.models import mlp_from_config  # first, so that TensorFlow starts as tfmlp sets it up
+
+        if hasattr(self.module, "build_model") and model == self.config.model:
+            return self.module.build_model()
+        return mlp_from_config(model, name=self.id)
 
     @property
     def single_model(self) -> bool:
@@ -150,7 +180,7 @@ class Lab:
         if self.single_model:  # the steps with their own `run` check their configs as they build them
             from tfmlp.runner import check_config
 
-            check_config(config, self.module.build_model)
+            check_config(config, self.network)
 
     def run(self, config: LabConfig | None = None, options: Any = None, resume: Any = None) -> Any:
         """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run.
@@ -164,7 +194,7 @@ class Lab:
             self.require_single_model("be resumed")
         if not self.single_model:
             return self.module.run(config, options)
-        return run_lab(self.id, config, self.module.build_model, options, resume)
+        return run_lab(self.id, config, self.network, options, resume)
 
 
 def _lab_id(module_name: str) -> str | None:

@@ -46,7 +46,7 @@ def test_the_lab_learns_as_the_original_printed(tmp_path: Path, capsys: pytest.C
     counts = metrics["correct_of_1000"]
     assert len(counts) == 10
     assert counts[0] < 300 < 850 < counts[1]
-    low, high = lab.expected.band()  # measured over seeds on two CPUs (labs/lab_10_x1_backprop.py)
+    low, high = lab.expected.band()  # measured over seeds on two CPUs (labs/measured.toml)
     assert counts[-1] > 900 and low <= metrics["test_accuracy"] <= high
     assert "step  9000:" in capsys.readouterr().out
     (run,) = (tmp_path / "10-X1").iterdir()

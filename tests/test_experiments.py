@@ -12,7 +12,6 @@ import pytest
 
 import labs
 from tfmlp.compare import Comparison
-from tfmlp.expected import AMD_EPYC, MASKS_OF_XLA_PHILOX, MASKS_WITHOUT_XLA, ExpectedAccuracy, Measured
 from tfmlp.runner import RunOptions
 
 pytestmark = pytest.mark.slow  # trains for minutes on the full MNIST: `-m "not slow"` leaves it out
@@ -76,22 +75,11 @@ def test_the_ensemble_beats_its_members(tmp_path: Path) -> None:
     assert saved["ensemble_test_accuracy"] == comparison.extra["ensemble_test_accuracy"]
 
 
-# 10-8 over its full 15 epochs would add two minutes to the suite; two epochs already show that SELU
-# with alpha dropout learns. The band is that command's measured spread, as for the full steps (on the
-# AMD only: 10-8's full runs were the same seed by seed on the Intel), with the masks it draws now and
-# with the two earlier mask streams (`tfmlp.expected`).
-SELU_AFTER_TWO_EPOCHS = ExpectedAccuracy(
-    command="python cli.py lab 10-8 --epochs 2 --seeds 8",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.9582, 0.9571, 0.9582, 0.9546, 0.9434, 0.9545, 0.9584, 0.9588)),
-        Measured(AMD_EPYC + MASKS_OF_XLA_PHILOX, 777, (0.9595, 0.9527, 0.9512, 0.9576, 0.9468, 0.9581, 0.9601, 0.9508)),
-        Measured(AMD_EPYC + MASKS_WITHOUT_XLA, 777, (0.9578, 0.9576, 0.9474, 0.9531, 0.9515, 0.9533, 0.9555, 0.9567)),
-    ),
-)
-
-
 def test_selu_with_alpha_dropout_learns(tmp_path: Path) -> None:
-    lab = labs.get_lab("10-8")
+    """10-8 over its full 15 epochs would add two minutes to the suite; two epochs already show that SELU
+    with alpha dropout learns. The band is that command's measured spread (`labs/measured.toml`), as for
+    the full steps, with the masks it draws now and with the two earlier mask streams."""
+    lab, short = labs.get_lab("10-8"), labs.measured()["python cli.py lab 10-8 --epochs 2"]
     result = lab.run(lab.config.with_training(epochs=2), RunOptions(runs_root=tmp_path))
-    low, high = SELU_AFTER_TWO_EPOCHS.band()
-    assert low <= result.test_accuracy <= high
+    low, high = short.band()
+    assert low <= result.test_accuracy <= high, f"{result.test_accuracy:.4f} outside {short.describe()}"

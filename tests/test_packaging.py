@@ -45,6 +45,7 @@ def test_installed_outside_the_checkout_it_imports_builds_and_runs(tmp_path: Pat
     assert re.search(r"^10-4\s+0\.9742\s+Deep NN", command.stdout, re.MULTILINE)
     explained = subprocess.run([str(target / "bin" / "tfmlp"), "explain", "10-4", "--lang", "ko"], cwd=elsewhere, env=environment, capture_output=True, text=True, check=False)
     assert explained.returncode == 0 and "바뀐 점:" in explained.stdout, explained.stderr  # the lessons ship with the package
+    assert re.search(r"우리 측정: 0\.\d{4} ± 0\.\d{4}", explained.stdout), explained.stdout  # and the measured runs
 
 
 def test_every_public_function_documents_its_arguments_result_and_an_example() -> None:

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+import labs
+from labs.__main__ import READMES, RESULTS_MARKER, with_results_table
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -66,3 +69,17 @@ def test_the_korean_readme_is_the_whole_readme() -> None:
     english, korean = sections("README.md"), sections("README.ko.md")
     assert len(korean) == len(english)
     assert korean == english
+
+
+@pytest.mark.parametrize("language", labs.LANGUAGES)
+def test_the_results_table_is_made_from_the_measured_runs(language: str) -> None:
+    readme = (REPOSITORY / READMES[language]).read_text(encoding="utf-8")
+    assert with_results_table(readme, language) == readme, f"{READMES[language]}'s results table is not the data's: run `python -m labs`"
+    table = readme.split(RESULTS_MARKER + "\n", 1)[1].split("\n\n", 1)[0]
+    low, high = labs.get_lab("10-5").expected.band()
+    assert f"| 10-5 | {labs.get_lab('10-5').lesson(language).title} | 0.9804 |" in table and f"| {low:.4f} – {high:.4f} |" in table
+
+
+def test_a_readme_without_the_tables_marker_is_refused_in_one_line() -> None:
+    with pytest.raises(ValueError, match=r"^no results marker in the en README; put this line before its table: <!-- results: "):
+        with_results_table("# README\n\n| a | b |\n", "en")
