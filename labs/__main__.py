@@ -1,8 +1,10 @@
-"""`python -m labs`: README's results tables, made from the measured runs (`measured.toml`).
+"""`python -m labs`: the tables of measured results, made from the measured runs (`measured.toml`).
 
-The table in README.md (English) and README.ko.md (Korean) follows the line `RESULTS_MARKER`; this
-writes both again from the data, and `tests/test_readme.py` fails while either differs from it, so the
-figures a learner reads are the ones the accuracy tests assert.
+Two tables, each in English and Korean: the READMEs' steps table (after the line `STEPS_MARKER`: the
+course's figure and ours pooled over every draw) and the results page's table (after `RESULTS_MARKER`
+in docs/results.md and docs/results.ko.md: each machine's seeds beside the pool). This writes all four
+again from the data, and `tests/test_readme.py` fails while any differs from it, so the figures a
+learner reads are the ones the accuracy tests assert.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import labs
 from tfmlp.expected import Measured
 
-READMES = {"en": "README.md", "ko": "README.ko.md"}
+STEPS_MARKER = "<!-- steps: made by `python -m labs` from labs/measured.toml; edit the data, not the table -->"
 RESULTS_MARKER = "<!-- results: made by `python -m labs` from labs/measured.toml; edit the data, not the table -->"
 
 
@@ -50,33 +52,58 @@ def results_table(language: str) -> str:
     return "\n".join(lines)
 
 
-def with_results_table(readme: str, language: str) -> str:
-    """`readme` with the table after `RESULTS_MARKER` made again from the data.
+def steps_table(language: str) -> str:
+    """Every step of the course and beyond it, one row each: what it is, the course's figure, ours pooled
+    over every draw (copies once) and the band the accuracy test asserts, in `language`'s words."""
+    step, model, original, ours, band = labs.lesson_texts(language)["labels"]["steps_columns"]
+    lines = [f"| {step} | {model} | {original} | {ours} | {band} |", "|---|---|---|---|---|"]
+    for lab in labs.all_labs():
+        if lab.kind == "experiment" or lab.id == "custom":
+            continue
+        expected = lab.expected
+        course = f"{lab.original_accuracy:.4f}" if lab.original_accuracy is not None else "–"
+        pooled = f"{spread(expected.accuracies)} ({len(expected.accuracies)})" if expected else "–"
+        tested = "{:.4f} – {:.4f}".format(*expected.band()) if expected and len(expected.accuracies) > 3 else "–"
+        lines.append(f"| {lab.id} | {lab.lesson(language).title} | {course} | {pooled} | {tested} |")
+    return "\n".join(lines)
+
+
+# Which page holds which table, in each language: (marker, how to make the table).
+PAGES = {
+    "README.md": (STEPS_MARKER, "en", steps_table),
+    "README.ko.md": (STEPS_MARKER, "ko", steps_table),
+    "docs/results.md": (RESULTS_MARKER, "en", results_table),
+    "docs/results.ko.md": (RESULTS_MARKER, "ko", results_table),
+}
+
+
+def with_table(page: str, name: str) -> str:
+    """`page` (the text of `name`, a key of `PAGES`) with the table after its marker made again from the data.
 
     Raises:
-        ValueError: `readme` has no line `RESULTS_MARKER`.
+        ValueError: the page has no marker line.
     """
-    lines = readme.split("\n")
-    if RESULTS_MARKER not in lines:
-        raise ValueError(f"no results marker in the {language} README; put this line before its table: {RESULTS_MARKER}")
-    start = lines.index(RESULTS_MARKER) + 1
+    marker, language, table = PAGES[name]
+    lines = page.split("\n")
+    if marker not in lines:
+        raise ValueError(f"no table marker in {name}; put this line before its table: {marker}")
+    start = lines.index(marker) + 1
     end = start
     while end < len(lines) and lines[end].startswith("|"):
         end += 1
-    return "\n".join([*lines[:start], results_table(language), *lines[end:]])
+    return "\n".join([*lines[:start], table(language), *lines[end:]])
 
 
 def main() -> None:
-    """Write README.md's and README.ko.md's results tables from `measured.toml` (both made before either is written)."""
+    """Write every page's table from `measured.toml` (all made before any is written)."""
     repository = Path(labs.__file__).resolve().parent.parent
-    paths = {language: repository / name for language, name in READMES.items()}
     try:
-        made = {path: with_results_table(path.read_text(encoding="utf-8"), language) for language, path in paths.items()}
+        made = {name: with_table((repository / name).read_text(encoding="utf-8"), name) for name in PAGES}
     except (OSError, ValueError) as error:
         raise SystemExit(f"cannot make the results tables: {error}") from None
-    for path, text in made.items():
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote the results table of {path.name}")
+    for name, text in made.items():
+        (repository / name).write_text(text, encoding="utf-8")
+        print(f"wrote the table of {name}")
 
 
 if __name__ == "__main__":
