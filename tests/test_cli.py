@@ -91,6 +91,7 @@ def test_bad_input_is_one_line_and_exit_code_2(args: list[str], message: str) ->
         ('{"train": {"seed": null}}', "train.seed must be an integer from 0 to 4294967295, got None"),
         ('{"train": {"deterministic": "no"}}', "train.deterministic must be true or false, got 'no'"),
         ('{"model": {"widths": [1000000, 1000000, 1000000]}}', "the network needs about 32"),
+        ('{"model": {"widths": ' + "[" * 500 + "]" * 500 + "}}", "model.widths must be a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512]), got [[[[...]]]]"),
     ],
 )
 def test_a_bad_config_file_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
@@ -101,6 +102,30 @@ def test_a_bad_config_file_is_one_line_and_exit_code_2(content: str, message: st
     assert result.output.strip().count("\n") == 0, result.output
     assert result.output.startswith("Error: ") and message in result.output
     assert not (tmp_path / "runs").exists(), "a refused configuration must leave no run behind"
+
+
+NESTED_TOO_DEEPLY = "[" * 100_000 + "]" * 100_000  # Python's JSON parser would end in a RecursionError
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (NESTED_TOO_DEEPLY.encode(), "nests its JSON too deeply to read; a {what} is an object of fields a few levels deep"),
+        (('{"model": ' + NESTED_TOO_DEEPLY + "}").encode(), "nests its JSON too deeply to read; a {what} is an object of fields a few levels deep"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "is not a text file of JSON (byte 0 is not UTF-8)"),
+    ],
+    ids=["nested-too-deeply", "a-field-nested-too-deeply", "binary"],
+)
+@pytest.mark.parametrize(("command", "what"), [(["lab", "custom", "--config"], "lab configuration"), (["tune", "--space"], "search space")], ids=["lab", "tune"])
+def test_a_config_file_that_is_no_json_object_is_one_line_naming_it(
+    content: bytes, message: str, command: list[str], what: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "file.json"
+    path.write_bytes(content)
+    result = invoke(*command, str(path), "--logdir", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {path} {message.format(what=what)}"
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
