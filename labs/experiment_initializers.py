@@ -12,10 +12,13 @@ The 10-3 network (784-256-256-10, ReLU, zero biases, Adam 0.001) with five weigh
 Compare the first epoch's cost and the final accuracy.
 """
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Initializers on the 10-3 net: zeros, normal, 0.01 x normal, Xavier, He"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 INITIALIZERS = ("zeros", "normal", "small_normal", "xavier", "he")
 CONFIG = LabConfig(
     model=ModelConfig(widths=(256, 256), activation="relu", kernel_init="xavier", bias_init="zeros"),

@@ -88,7 +88,7 @@ def test_report_without_runs_is_one_line_and_exit_code_2(tmp_path: Path) -> None
 
 def test_seeds_is_refused_where_it_cannot_apply() -> None:
     for args, message in [
-        (["lab", "10-6", "--seeds", "2"], "Error: 10-6 cannot run over seeds: only the steps that train one model can"),
+        (["lab", "10-6", "--seeds", "2"], "Error: 10-6 does not use --seeds; of the training options it takes --epochs, --batch-size, --learning-rate, --seed, --precision, --deterministic, --config"),
         (["lab", "10-4", "--seeds", "0"], "Error: Invalid value for '--seeds': 0 is not in the range x>=1."),
         (["lab", "10-4", "--resume", "--seeds", "2"], "Error: --resume continues the run with its own configuration; leave out --seeds"),
     ]:
