@@ -128,9 +128,9 @@ class Lab:
         course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
         ours = labels["not_measured"]
         if self.expected:
-            low, high = self.expected.band()
-            runs = len(self.expected.accuracies)
-            ours = labels["measured"].format(mean=self.expected.mean, std=self.expected.std, runs=runs, low=low, high=high)
+            band = dict(zip(("low", "high"), self.expected.band())) if self.expected.has_band else {}
+            measured = labels["measured" if band else "measured_without_band"]
+            ours = measured.format(mean=self.expected.mean, std=self.expected.std, runs=len(self.expected.accuracies), **band)
         wrap = functools.partial(textwrap.fill, width=labels["wrap"])
         return "\n\n".join(
             [
