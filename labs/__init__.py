@@ -6,8 +6,10 @@ A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10
 is "custom" (any MLP from a configuration file). Each declares `TITLE`, `ORIGINAL_ACCURACY` (None
 where the course published none) and `CONFIG`, its hyperparameters; a step with a network of its own
 shows it as Keras layers in `build_model()`, to read beside the original TF1 script; and a step that
-is more than one model trained once defines its own `run(config, options)`. Importing a lab module
-never imports TensorFlow, so listing the labs is instant.
+is more than one model trained once defines its own `run(config, options)` and declares the `cli.py lab`
+options it uses in `OPTIONS`: the command refuses the others by name (a step that ignored `--epochs`
+would still record it, and `runs` would list what never ran). Importing a lab module never imports
+TensorFlow, so listing the labs is instant.
 
 A step's `build_model()` is what trains for its own `CONFIG`. Any other model configuration (a
 `--config FILE`, or a resumed run that started from one) and the steps without one (custom, 10-6, the
@@ -29,6 +31,7 @@ import pkgutil
 import re
 import textwrap
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -43,6 +46,15 @@ MEASURED = Path(__file__).parent / "measured.toml"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
 _BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyond_speedrun.py "speedrun"
+
+# The options of `cli.py lab` that change what a step trains or how (`--logdir`, `--data-dir` and
+# `--tfds-dir`, where a run reads and writes, apply to every step). The standard run of a single-model
+# step honours them all; a step with its own `run` names in `OPTIONS` those it honours.
+LAB_OPTIONS = ("epochs", "batch_size", "learning_rate", "seed", "precision", "deterministic", "seeds", "resume", "config")
+# What a side-by-side comparison (`tfmlp.compare`) honours: every variant trains as the configuration
+# says. Not --seeds (a comparison is a table, not one figure to spread over seeds) nor --resume (its
+# variants keep no checkpoints).
+COMPARISON_OPTIONS = tuple(option for option in LAB_OPTIONS if option not in ("seeds", "resume"))
 
 
 @dataclass(frozen=True)
@@ -137,9 +149,9 @@ class Lab:
         course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
         ours = labels["not_measured"]
         if self.expected:
-            low, high = self.expected.band()
-            runs = len(self.expected.accuracies)
-            ours = labels["measured"].format(mean=self.expected.mean, std=self.expected.std, runs=runs, low=low, high=high)
+            band = dict(zip(("low", "high"), self.expected.band())) if self.expected.has_band else {}
+            measured = labels["measured" if band else "measured_without_band"]
+            ours = measured.format(mean=self.expected.mean, std=self.expected.std, runs=len(self.expected.accuracies), **band)
         wrap = functools.partial(textwrap.fill, width=labels["wrap"])
         return "\n\n".join(
             [
@@ -170,6 +182,19 @@ class Lab:
         """Whether the step trains one Keras model the standard way, and so can resume and repeat over seeds."""
         return not hasattr(self.module, "run")
 
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The `LAB_OPTIONS` this step uses: its module's `OPTIONS`; without one, all of them for a
+        single-model step and none for a step with its own `run` (refused rather than ignored)."""
+        return tuple(getattr(self.module, "OPTIONS", LAB_OPTIONS if self.single_model else ()))
+
+    def refuse_unused(self, given: Iterable[str]) -> None:
+        """Raises ValueError naming every option of `given` (names of `LAB_OPTIONS`) this step does not use,
+        and those it does: an option is honoured or refused, never dropped and then recorded as if it ran."""
+        if unused := [option for option in given if option not in self.options]:
+            uses = ", ".join(map(option_flag, self.options)) or "none of them"
+            raise ValueError(f"{self.id} does not use {', '.join(map(option_flag, unused))}; of the training options it takes {uses}")
+
     def require_single_model(self, action: str) -> None:
         """Raises ValueError, saying why, if `action` (e.g. "be resumed") needs a single-model step and this is not one."""
         if not self.single_model:
@@ -191,10 +216,15 @@ class Lab:
 
         config, options = config or self.config, options or RunOptions()
         if resume:
-            self.require_single_model("be resumed")
+            self.refuse_unused(["resume"])
         if not self.single_model:
             return self.module.run(config, options)
         return run_lab(self.id, config, self.network, options, resume)
+
+
+def option_flag(option: str) -> str:
+    """An option of `LAB_OPTIONS` as the command line spells it: "batch_size" is "--batch-size"."""
+    return "--" + option.replace("_", "-")
 
 
 def _lab_id(module_name: str) -> str | None:

@@ -1,9 +1,12 @@
 """Experiment: activation functions in a deep network, and the vanishing gradient."""
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Activations in a 6 x 256 net: sigmoid, tanh, ReLU, leaky ReLU, ELU, SELU"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu")
 CONFIG = LabConfig(
     model=ModelConfig(widths=(256,) * 6, activation="relu", kernel_init="xavier", bias_init="zeros"),

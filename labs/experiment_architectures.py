@@ -2,10 +2,13 @@
 
 import dataclasses
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Functional API: skip connections, split-and-merge, an ensemble, vs 10-5"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 ENSEMBLE_SIZE = 3
 CONFIG = LabConfig(
     model=ModelConfig(widths=(512,) * 4, activation="relu", kernel_init="xavier", bias_init="zeros", dropout_rate=0.3),

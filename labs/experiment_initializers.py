@@ -1,9 +1,12 @@
 """Experiment: weight initialization, from the symmetry problem to He."""
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Initializers on the 10-3 net: zeros, normal, 0.01 x normal, Xavier, He"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 INITIALIZERS = ("zeros", "normal", "small_normal", "xavier", "he")
 CONFIG = LabConfig(
     model=ModelConfig(widths=(256, 256), activation="relu", kernel_init="xavier", bias_init="zeros"),

@@ -2,10 +2,13 @@
 
 import dataclasses
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Optimizers on the 10-3 net: SGD, momentum, Adagrad, Adadelta, RMSprop, Adam, Adamax, Nadam"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 LEARNING_RATES = {
     "sgd": 0.1,
     "momentum": 0.01,

@@ -1,9 +1,12 @@
 """Lab 10-6: batch normalization, side by side with the same network without it."""
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Batch normalization vs none, 784-32-32-10, side by side"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 CONFIG = LabConfig(
     model=ModelConfig(widths=(32, 32), activation="relu", kernel_init="xavier", bias_init="zeros", batch_norm=True),
     train=TrainConfig(epochs=10, batch_size=32, learning_rate=0.01),

@@ -48,8 +48,7 @@ def test_beyond_on_a_short_schedule_lands_in_that_schedules_band(tmp_path: Path)
     assert low <= result.test_accuracy <= high, f"{result.test_accuracy:.4f} outside {short.describe()}"
 
 
-def test_beyond_was_measured_past_the_target_within_its_budget() -> None:
-    """The challenge as data: every measured run of the full command passed 0.99."""
+def test_beyond_was_measured_past_the_target() -> None:
+    """The challenge as data: every measured run of the full command passed 0.99 (three runs: too few for a band)."""
     lab = labs.get_lab("beyond")
     assert min(lab.expected.accuracies) >= lab.module.TARGET_ACCURACY
-    assert lab.config.train.epochs == 60 and lab.module.TRAINING_BUDGET_SECONDS == 600

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import labs
@@ -66,11 +67,21 @@ def test_every_optimizer_trains_and_adam_starts_faster_than_sgd(tmp_path: Path) 
     assert saved["variants"]["adadelta"]["train"] == {**saved["variants"]["adam"]["train"], "optimizer": "adadelta", "learning_rate": 1.0}
 
 
-def test_the_ensemble_beats_its_members(tmp_path: Path) -> None:
+def test_the_ensemble_is_scored_by_its_members_mean_logits(tmp_path: Path) -> None:
+    """The ensemble usually beats its best member, their errors differing, but not at every seed or on
+    every machine. What a correct program always gives: three members that differ, an ensemble whose
+    logits are their mean, and the accuracy that mean gives."""
     comparison = run_short("architectures", tmp_path)
     assert {"10-5", "residual", "split_merge"} <= {variant.name for variant in comparison.variants}
-    assert comparison.extra["ensemble_test_accuracy"] > comparison.extra["best_member_test_accuracy"]
+    members = [variant.result for variant in comparison.variants if variant.name.startswith("member_")]
+    test = comparison.arrays.test
+    logits = [member.model.predict(test.images, verbose=0) for member in members]
+    assert len(logits) == 3 and not np.array_equal(logits[0], logits[1]) and not np.array_equal(logits[1], logits[2])
+    averaged = float(np.mean(np.mean(logits, axis=0).argmax(axis=1) == test.labels))
+    assert abs(comparison.extra["ensemble_test_accuracy"] - averaged) <= 1 / len(test)  # a near-tie two float sums may break apart
+    assert comparison.extra["best_member_test_accuracy"] == max(member.test_accuracy for member in members)
     assert all(comparison[name].result.test_accuracy > 0.93 for name in ("residual", "split_merge"))
+    assert comparison.extra["ensemble_test_accuracy"] > 0.93
     saved = json.loads(comparison.run.metrics.read_text())
     assert saved["ensemble_test_accuracy"] == comparison.extra["ensemble_test_accuracy"]
 

@@ -16,7 +16,14 @@ import statistics
 import tomllib
 from dataclasses import dataclass
 
-SIGMAS = 4.0  # a correct step falls outside mean ± 4σ about once in 16,000 runs, if its spread is normal
+# The band is the pooled mean ± 4 standard deviations of at least 8 runs. The standard deviation is
+# estimated from those runs, so a new run of a correct step falls outside with probability
+# P(|t_(n-1)| > 4 / sqrt(1 + 1/n)) if its spread is normal: about 1 in 140 for 8 runs, 1 in 700 for 16,
+# 1 in 2,300 for 32 (not the 1 in 16,000 of a known σ). From fewer runs the estimate says too little:
+# a band of 3 runs misses 1 correct run in 13.
+SIGMAS = 4.0
+MIN_RUNS = 8
+
 RUN_FIELDS = ("step", "command", "cpu", "first_seed", "accuracies", "date")  # and "kernels", where they differed
 
 
@@ -79,17 +86,28 @@ class ExpectedAccuracy:
     def std(self) -> float:
         return statistics.stdev(self.accuracies)
 
+    @property
+    def has_band(self) -> bool:
+        """Whether enough runs were measured (`MIN_RUNS`) for a band a test may assert."""
+        return len(self.accuracies) >= MIN_RUNS
+
     def band(self, sigmas: float = SIGMAS) -> tuple[float, float]:
-        """(low, high): the pooled mean ± `sigmas` standard deviations, rounded outwards to 4 digits."""
+        """(low, high): the pooled mean ± `sigmas` standard deviations, rounded outwards to 4 digits.
+
+        Raises:
+            ValueError: fewer than `MIN_RUNS` runs, whose spread says too little to test against.
+        """
+        if not self.has_band:
+            raise ValueError(f"{len(self.accuracies)} runs of `{self.command}` are too few for a band; measure at least {MIN_RUNS}")
         low, high = self.mean - sigmas * self.std, self.mean + sigmas * self.std
         return math.floor(low * 10_000) / 10_000, math.ceil(high * 10_000) / 10_000
 
     def describe(self) -> str:
-        """"0.9787 ± 0.0011 over 12 runs, 3 kinds of CPU kernels, band 0.9743-0.9831"."""
-        low, high = self.band()
+        """"0.9787 ± 0.0011 over 12 runs, 3 kinds of CPU kernels, band 0.9743-0.9831" (no band under `MIN_RUNS` runs)."""
         kinds = len({run.setting for run in self.runs})
         kernels = f"{kinds} kind{'s' if kinds > 1 else ''} of CPU kernels"
-        return f"{self.mean:.4f} ± {self.std:.4f} over {len(self.accuracies)} runs, {kernels}, band {low:.4f}-{high:.4f}"
+        band = ", band {:.4f}-{:.4f}".format(*self.band()) if self.has_band else ""
+        return f"{self.mean:.4f} ± {self.std:.4f} over {len(self.accuracies)} runs, {kernels}{band}"
 
 
 def read_measured(text: str, source: str) -> dict[str, ExpectedAccuracy]:
