@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from tfmlp._tf import tf
 from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
+from tfmlp.files import write_json
 from tfmlp.runner import RunOptions, start_run
-from tfmlp.runs import write_json
 
 
 class SigmoidNet(tf.Module):

@@ -14,6 +14,8 @@ matplotlib.use("Agg")  # files only: no window, no display needed
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 
+from tfmlp.files import write_file  # noqa: E402
+
 if TYPE_CHECKING:
     from tfmlp.results import StepResults
 
@@ -88,11 +90,11 @@ def plot_results(results: Sequence[StepResults], path: Path) -> Path:
 
 
 def _save(figure: plt.Figure, path: Path) -> Path:
-    """Grid and legend on every panel, then write the PNG and free the figure."""
+    """Grid and legend on every panel, then write the PNG whole (`tfmlp.files`) and free the figure."""
     for axes in figure.axes:
         axes.grid(alpha=0.3)
         axes.legend()
-    path.write_bytes(_png_bytes(figure, dpi=100))
+    write_file(path, _png_bytes(figure, dpi=100))
     return path
 
 
