@@ -18,7 +18,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import keras
 
 DEFAULT_RUNS_ROOT = Path("runs")
 
@@ -94,6 +97,17 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
         json.dump(data, handle, indent=2)
         handle.write("\n")
     os.replace(handle.name, path)
+
+
+def write_model(model: keras.Model, path: Path) -> None:
+    """Save a Keras model atomically, as `write_json` writes JSON: Keras writes it under another name in
+    the same folder (a name ending in .keras, as Keras requires), which then replaces `path`."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial.keras")
+    try:
+        model.save(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def resumable_run(root: str | Path, lab_id: str, path: Path | None = None) -> RunDir:
