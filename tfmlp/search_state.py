@@ -191,9 +191,15 @@ def _load_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        # A file cut short ends inside a value: the parser runs out of text, or out of a string.
-        return None, "cut short" if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated") else "not JSON"
+        return None, "cut short" if _ends_inside_a_value(text, error) else "not JSON"
     return (data, None) if isinstance(data, dict) else (None, "not a JSON object")
+
+
+def _ends_inside_a_value(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether JSON that failed to parse is whole JSON cut short: the parser ran out of text, or out
+    of a string, or stopped at a last token cut in the middle ("fal", "nul", "0.", "1e-")."""
+    rest = text.rstrip()[error.pos :]
+    return error.msg.startswith("Unterminated string") or (len(rest) < len("false") and not set(rest) & set('{}[],:" \t\n'))
 
 
 def _read_trials(folder: Path) -> tuple[dict[str, Trial], dict[str, str]]:
