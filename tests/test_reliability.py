@@ -1,5 +1,6 @@
-"""Reliability in real processes: interrupted runs resume and end as if uninterrupted, deterministic
-runs are bit-identical, a diverging run stops and says so, runs never collide."""
+"""Reliability in real processes: interrupted runs resume and end as if uninterrupted, a killed or
+damaged search resumes without repeating a finished trial, deterministic runs are bit-identical, a
+diverging run stops and says so, runs never collide, a saved model is whole or absent."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from tfmlp.checkpoint import saved_epochs
+from tfmlp.files import written_whole
 from tfmlp.runs import create_run_dir
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -108,27 +110,115 @@ def test_an_interrupted_run_resumes_and_ends_as_if_uninterrupted(
     assert not (run / "checkpoint").exists(), "a finished run drops its checkpoint"
 
 
+# One-layer networks on big batches: a trial takes seconds.
+TINY_SPACE = {"depth": [1, 1], "width": [64, 128], "optimizers": ["adam"], "batch_norm": [False], "batch_sizes": [500]}
+
+
+def tune(folder: Path, max_trials: int) -> tuple[str, ...]:
+    """The `tune` command of a small random search in `folder` (its space file written there)."""
+    space = folder / "space.json"
+    space.write_text(json.dumps(TINY_SPACE))
+    return ("tune", "--tuner", "random", "--max-trials", str(max_trials), "--epochs", "1", "--space", str(space), "--logdir", str(folder / "search"))
+
+
+def trial_lines(stdout: str) -> list[str]:
+    """The trials a search ran, each as its hyperparameters ("trial: 1x64 relu ... batch 500")."""
+    return [line.split(" -> ")[0] for line in stdout.splitlines() if line.startswith("trial: ")]
+
+
+def tear(path: Path) -> None:
+    """What a kill in the middle of keras-tuner's in-place write leaves: the first half of the file."""
+    content = path.read_bytes()
+    path.write_bytes(content[: len(content) // 2])
+
+
+@pytest.fixture
+def two_finished_trials(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A finished search of two trials in `tmp_path`, and the trials it ran."""
+    code, stdout, stderr = finish(cli(*tune(tmp_path, 2)))
+    assert code == 0, stderr
+    assert "2 trials finished" in stdout
+    return tmp_path, trial_lines(stdout)
+
+
+def resume(folder: Path) -> tuple[list[str], list[str]]:
+    """Continue the search in `folder` to 3 trials; the repair lines it printed, and the trials it ran."""
+    code, stdout, stderr = finish(cli(*tune(folder, 3)))
+    assert code == 0, stderr
+    assert "Traceback" not in stdout + stderr
+    assert "3 trials finished" in stdout
+    state = folder / "search" / "search"
+    return [line for line in stdout.splitlines() if line.startswith(str(state))], trial_lines(stdout)
+
+
 @pytest.mark.slow
-def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path: Path) -> None:
-    space = tmp_path / "space.json"  # one-layer networks on big batches: a trial takes seconds
-    space.write_text(json.dumps({"depth": [1, 1], "width": [64, 128], "optimizers": ["adam"], "batch_norm": [False], "batch_sizes": [500]}))
-    command = ("tune", "--tuner", "random", "--max-trials", "3", "--epochs", "1", "--space", str(space), "--logdir", str(tmp_path / "search"))
-    process = cli(*command)
+def test_a_killed_search_with_a_torn_oracle_resumes_without_repeating_finished_trials(tmp_path: Path) -> None:
+    """A real kill, then the torn `oracle.json` it can leave, put there deterministically: the rerun
+    of the same command repairs it and runs only what had not finished."""
+    process = cli(*tune(tmp_path, 3))
     printed = []
     for line in process.stdout:
         if line.startswith("trial: "):
             printed.append(line.split(" -> ")[0])
-            if len(printed) == 2:  # the first trial is recorded by now, the second may not be
+            if len(printed) == 2:  # the first trial is recorded as finished by now; the second may not be yet
                 process.send_signal(signal.SIGKILL)
                 break
     assert finish(process)[0] == -signal.SIGKILL
+    oracle = tmp_path / "search" / "search" / "oracle.json"
+    tear(oracle)
 
-    code, stdout, stderr = finish(cli(*command))
+    code, stdout, stderr = finish(cli(*tune(tmp_path, 3)))
     assert code == 0, stderr
-    rerun = [line.split(" -> ")[0] for line in stdout.splitlines() if line.startswith("trial: ")]
+    assert "Traceback" not in stdout + stderr
+    (repair,) = [line for line in stdout.splitlines() if line.startswith(str(oracle))]
+    kept = int(re.fullmatch(rf"{re.escape(str(oracle))} was damaged \(cut short\); rebuilt it from ([12]) finished trials?.*", repair)[1])
+    rerun = trial_lines(stdout)
     assert printed[0] not in rerun, "a finished trial must not run again"
-    assert 1 <= len(rerun) <= 2
+    assert len(rerun) == 3 - kept
     assert "3 trials finished" in stdout
+
+
+@pytest.mark.slow
+def test_a_torn_oracle_is_rebuilt_from_the_finished_trials(two_finished_trials: tuple[Path, list[str]]) -> None:
+    folder, first = two_finished_trials
+    oracle = folder / "search" / "search" / "oracle.json"
+    tear(oracle)
+    repairs, rerun = resume(folder)
+    assert repairs == [f"{oracle} was damaged (cut short); rebuilt it from 2 finished trials"]
+    assert len(rerun) == 1 and rerun[0] not in first, "the two finished trials must not run again"
+
+
+@pytest.mark.slow
+def test_a_torn_record_of_a_finished_trial_is_named_and_the_trial_runs_again(two_finished_trials: tuple[Path, list[str]]) -> None:
+    folder, first = two_finished_trials
+    state = folder / "search" / "search"
+    tear(state / "trial_1" / "trial.json")
+    repairs, rerun = resume(folder)
+    assert repairs == [
+        (
+            f"{state / 'trial_1' / 'trial.json'} was damaged (cut short): trial 1 had finished, but its score is lost;"
+            f" a new trial 1 runs in its place (the damaged folder is kept in {state / 'damaged' / 'trial_1'})"
+        )
+    ]
+    assert len(rerun) == 2 and first[0] not in rerun, "trial 0 finished and is whole: it must not run again"
+    assert (state / "damaged" / "trial_1" / "trial.json").is_file(), "nothing the search wrote is deleted"
+
+
+@pytest.mark.slow
+def test_a_torn_oracle_and_a_torn_trial_record_together_keep_the_whole_trial(two_finished_trials: tuple[Path, list[str]]) -> None:
+    folder, first = two_finished_trials
+    state = folder / "search" / "search"
+    tear(state / "oracle.json")
+    tear(state / "trial_1" / "trial.json")
+    repairs, rerun = resume(folder)
+    assert repairs == [
+        (
+            f"{state / 'trial_1' / 'trial.json'} was damaged (cut short): trial 1 runs again as a new trial"
+            f" (the damaged folder is kept in {state / 'damaged' / 'trial_1'})"
+        ),
+        f"{state / 'oracle.json'} was damaged (cut short); rebuilt it from 1 finished trial",
+    ]
+    assert len(rerun) == 2 and first[0] not in rerun
 
 
 @pytest.mark.slow
@@ -393,3 +483,29 @@ def test_a_disk_filling_up_mid_run_keeps_the_last_complete_epoch_to_resume_from(
     assert epochs_printed(stdout) == [2, 3, 4]
     for mine, theirs in zip(weights(run), weights(uninterrupted), strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_model_save_torn_midway_leaves_the_previous_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`best.keras` and a run's `model.keras` (saved through `written_whole`) are the whole old file or
+    the whole new one: here the save writes half a file and fails, as a full disk or a kill would leave it."""
+    from tfmlp._tf import keras
+
+    def save(model: keras.Model, path: Path) -> None:
+        with written_whole(path) as temporary:
+            model.save(temporary)
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = tmp_path / "best.keras"
+    save(model, path)
+    whole = path.read_bytes()
+
+    def cut_short(filepath: Path, *args: object, **kwargs: object) -> None:
+        Path(filepath).write_bytes(whole[: len(whole) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model, "save", cut_short)
+    with pytest.raises(OSError):
+        save(model, path)
+    assert path.read_bytes() == whole
+    assert list(tmp_path.iterdir()) == [path], "no half-written file is left behind"
+    assert keras.saving.load_model(path).get_weights()[0].shape == (3, 2)

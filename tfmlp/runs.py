@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from tfmlp.files import DamagedFile, read_json
-from tfmlp.files import write_json as write_json  # `tfmlp.tuning` imports it from here
 
 DEFAULT_RUNS_ROOT = Path("runs")
 
