@@ -21,6 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tfmlp.startup import start_tensorflow_quietly  # noqa: E402
+
+start_tensorflow_quietly()
+
 import labs  # noqa: E402
 from tfmlp.callbacks import EpochCostLogger, lab_callbacks  # noqa: E402
 from tfmlp.data import make_datasets, probe_batch, read_mnist  # noqa: E402

@@ -32,7 +32,13 @@ import numpy as np
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from tfmlp._tf import keras, tf  # noqa: E402  (the quiet import, after the path)
+from tfmlp.startup import start_tensorflow_quietly  # noqa: E402
+
+start_tensorflow_quietly()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
 from tfmlp.config import TrainConfig, VALIDATION_SIZE  # noqa: E402
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, read_mnist  # noqa: E402
 from tfmlp.models import softmax_regression  # noqa: E402

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.callbacks import CompilationReport
 from tfmlp.config import ConfigError, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets

@@ -41,7 +41,7 @@ def epochs_printed(stdout: str) -> list[int]:
 
 
 def weights(run: Path) -> list[np.ndarray]:
-    from tfmlp._tf import keras
+    import keras
 
     return keras.saving.load_model(run / "model.keras").get_weights()
 

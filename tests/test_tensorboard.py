@@ -17,6 +17,7 @@ from pathlib import Path
 import keras_tuner
 import numpy as np
 import pytest
+import tensorflow as tf
 from click.testing import CliRunner
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.compat.proto import summary_pb2
@@ -24,7 +25,6 @@ from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
 
 import labs
 from cli import cli
-from tfmlp._tf import tf
 from tfmlp.callbacks import HISTOGRAM_EXAMPLES, Diagnostics
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch

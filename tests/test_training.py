@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 import pytest
 
@@ -18,7 +19,6 @@ import labs
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
-from tfmlp._tf import keras
 from tfmlp.epoch_step import batches_per_call, whole_epoch_steps
 from tfmlp.training import compile_model, fit_and_evaluate
 
@@ -62,7 +62,7 @@ def test_mirrored_over_two_logical_cpus_learns_like_one_device() -> None:
     script = textwrap.dedent(
         """
         import json
-        from tfmlp._tf import tf
+        import tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         from tfmlp.config import TrainConfig
@@ -178,6 +178,9 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
         """
         import sys
         import numpy as np
+        from tfmlp.startup import start_tensorflow_quietly
+
+        start_tensorflow_quietly()  # as cli.py starts it: with XLA's compile cache
         from tfmlp.config import TrainConfig
         from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
         from tfmlp.models import mlp
@@ -200,9 +203,13 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
 
 
 def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture) -> None:
-    """An experiment trains six models one after the other: TensorFlow's retracing warning is expected there, and hidden."""
-    from tfmlp._tf import tf
+    """An experiment trains six models one after the other: TensorFlow's retracing warning is expected there, and
+    `cli.py`'s start of TensorFlow hides it."""
+    import tensorflow as tf
 
+    from tfmlp.startup import start_tensorflow_quietly
+
+    start_tensorflow_quietly()
     data = make_datasets(small_mnist, 1000, seed=777)
     with caplog.at_level("WARNING"):
         for _ in range(7):

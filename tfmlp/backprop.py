@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tfmlp._tf import tf
+import tensorflow as tf
+
 from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
 from tfmlp.runner import RunOptions, start_run

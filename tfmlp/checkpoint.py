@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras
+import keras
+
 from tfmlp.runs import write_json
 
 STATE_FILE = "state.json"

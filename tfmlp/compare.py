@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tfmlp._tf import keras
+import keras
+
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, VALIDATION_SIZE  # noqa: F401  (NUM_CLASSES: re-exported)
 
 

@@ -11,9 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.runs import RunDir
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
-from tfmlp._tf import keras
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import saved_epochs
 from tfmlp.config import ConfigError, LabConfig, ModelConfig

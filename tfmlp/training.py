@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
+
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TRAIN_SIZE, TrainConfig, choice
 from tfmlp.data import MnistDatasets
@@ -182,8 +184,8 @@ def compile_model(
     Args:
         model: an uncompiled model that outputs logits.
         config: the optimizer and learning rate.
-        xla: compile training with XLA (validation and test then run without it), keeping the
-            compiled program for the next run (`tfmlp.compile_cache`); else Keras's "auto", which
+        xla: compile training with XLA (validation and test then run without it), kept for the
+            next run where the program turned on `tfmlp.compile_cache` (`cli.py` does); else Keras's "auto", which
             is XLA on a GPU where the model allows it and none on a CPU.
         steps_per_execution: batches per call of the compiled function; a whole epoch
             (`data.steps_per_epoch`) saves Python's per-batch overhead (10-4 trains 1.26x as fast on

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras  # first: keras_tuner imports TensorFlow, which must start quietly
+import keras
+import keras_tuner
 
-import keras_tuner  # noqa: E402  (after the quiet import above)
 from tfmlp.config import (
     TRAIN_SIZE,
     ConfigError,
