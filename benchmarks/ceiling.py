@@ -111,6 +111,7 @@ def steady_tfmlp(lab_id: str) -> float:
 
     import labs
     from tfmlp.data import load_mnist
+    from tfmlp.seeding import seed_globally
     from tfmlp.training import fit_and_evaluate
 
     class EpochClock(keras.callbacks.Callback):
@@ -125,6 +126,7 @@ def steady_tfmlp(lab_id: str) -> float:
     lab = labs.get_lab(lab_id)
     config = lab.config.with_training(epochs=3)
     clock = EpochClock()
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)
     fit_and_evaluate(lambda: lab.build_model(config), load_mnist(BATCH, config.train.seed), config.train, callbacks=[clock])
     return STEPS * BATCH / min(clock.seconds[1:])
 

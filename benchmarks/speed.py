@@ -125,9 +125,11 @@ def train_one(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
 def _tfmlp(lab_id: str, config: LabConfig) -> tuple[float, float]:
     import labs
     from tfmlp.data import load_mnist
+    from tfmlp.seeding import seed_globally
     from tfmlp.training import fit_and_evaluate
 
     lab = labs.get_lab(lab_id)
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)
     result = fit_and_evaluate(lambda: lab.build_model(config), load_mnist(config.train.batch_size, config.train.seed), config.train)
     return result.train_seconds, result.test_accuracy
 

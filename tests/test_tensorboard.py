@@ -31,6 +31,7 @@ from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import dead_fraction
 from tfmlp.models import mlp
 from tfmlp.runs import create_run_dir, write_json
+from tfmlp.seeding import seed_globally
 from tfmlp.summaries import experiment_summary, flat_hparams
 from tfmlp.training import fit_and_evaluate
 from tfmlp.tuning import SPACES, SearchSpace
@@ -150,6 +151,7 @@ def test_the_declaration_names_every_hyperparameter_that_runs_and_searches_log()
 def test_a_deep_sigmoid_net_starves_its_first_layer_from_initialization(small_mnist: MnistArrays, tmp_path: Path) -> None:
     probe = probe_batch(small_mnist.validation)
     data = make_datasets(small_mnist, 100, seed=777)
+    seed_globally(777)
     fit_and_evaluate(
         lambda: mlp([256] * 6, activation="sigmoid", bias_init="zeros"),
         data,

@@ -16,6 +16,7 @@ from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
 from tfmlp.runner import RunOptions, start_run
 from tfmlp.runs import write_json
+from tfmlp.seeding import seed_globally
 
 
 class SigmoidNet(tf.Module):
@@ -97,6 +98,7 @@ def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden
         The figures also written to `metrics.json`.
     """
     arrays, run = start_run(lab_id, {"lab": lab_id, **config.to_dict(), "steps": steps}, options)
+    seed_globally(config.train.seed)  # the shuffle's order: the seed's alone
     train = make_datasets(arrays, config.train.batch_size, config.train.seed).train.repeat()
     network = SigmoidNet(hidden, config.train.seed)
     probe_images, probe_labels = arrays.test.images[:1_000], arrays.test.labels[:1_000]

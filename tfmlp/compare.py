@@ -20,6 +20,7 @@ from tfmlp.diagnostics import layer_gradient_norms
 from tfmlp.plots import plot_curves
 from tfmlp.runner import RunOptions, diverged_runs_recorded, start_run
 from tfmlp.runs import RunDir, write_json
+from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import TrainResult, fit_and_evaluate, place
 
@@ -144,6 +145,7 @@ def compare_variants(
                 norms.update(layer_gradient_norms(model, *probe))
                 return model
 
+            seed_globally(variant.train.seed, deterministic_ops=variant.train.deterministic)  # every variant from the same seed
             data = make_datasets(arrays, variant.train.batch_size, variant.train.seed)
             result = fit_and_evaluate(
                 build_and_probe,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -200,10 +199,10 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
         arrays: the splits from `read_mnist` (or any subset of them, for quick experiments).
         batch_size: examples per training batch. Validation and test come as one batch each, as
             the original fed them, so evaluating them is one call of the compiled test step.
-        seed: seeds the training set's shuffle, which draws a new order each epoch. TensorFlow
-            derives a shuffle's order from the global seed and the op's seed together, so this
-            sets the global seeds too (`keras.utils.set_random_seed`): the order then depends on
-            `seed` alone, not on whatever ran before.
+        seed: orders the training set's epochs: `epochs` and `epoch_orders` by `seed` and the
+            epoch alone. `train` reshuffles each epoch by TensorFlow's global seed and `seed`
+            together, and this leaves the global seed alone: for a `train` order that depends on
+            `seed` alone, call `tfmlp.seeding.seed_globally(seed)` first, as `cli.py` does.
 
     Returns:
         The three pipelines and the number of training examples.
@@ -211,7 +210,6 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
     Example:
         >>> data = make_datasets(read_mnist(), batch_size=100, seed=777)
     """
-    keras.utils.set_random_seed(seed)
     train_tensors = (tf.constant(arrays.train.images), tf.constant(arrays.train.labels))  # the one copy of them
 
     def pipeline(images_and_labels: tuple[Any, Any], batch_size: int, shuffle_size: int = 0) -> tf.data.Dataset:

@@ -23,6 +23,7 @@ from tfmlp.config import ConfigError, LabConfig, ModelConfig
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.machine import require_memory
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir, write_json
+from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
 
@@ -126,6 +127,7 @@ def _train_and_report(
     placement: Placement,
 ) -> TrainResult:
     print(f"Training on {placement.description}")
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle and the weights: the seed's alone
     data = make_datasets(arrays, config.train.batch_size, config.train.seed)
     result = fit_and_evaluate(
         lambda: build_model(config.model),

@@ -321,11 +321,17 @@ def fit_and_evaluate(
     The model is built inside the strategy's scope, so its variables live where the strategy puts
     them. Training validates on `data.validation` after every epoch; the test set is touched once.
 
+    The process's random state is the caller's: for a run that the same seed repeats, call
+    `tfmlp.seeding.seed_globally(config.seed, deterministic_ops=config.deterministic)` before
+    `make_datasets` and this (as `cli.py` does); same weights on the same machine, bit-identical
+    ones whatever the threads do with deterministic ops.
+
     Args:
         build_model: returns a fresh uncompiled model (a factory, so it can run inside the scope).
         data: the pipelines from `tfmlp.data`.
-        config: epochs, batch size (already applied to `data`), optimizer, learning rate, seed,
-            and whether ops must be deterministic.
+        config: epochs, batch size (already applied to `data`), optimizer, learning rate, and
+            whether ops must be deterministic (which trains without XLA; the switch itself is
+            `seed_globally`'s). Its seed is for `seed_globally`.
         placement: from `place()`; None calls it.
         callbacks: extra Keras callbacks (epoch lines, TensorBoard, ...).
         verbose: Keras's progress output (0 silent, 1 bar, 2 a line per epoch).
@@ -343,9 +349,6 @@ def fit_and_evaluate(
         >>> result = fit_and_evaluate(lambda: mlp([256, 256]), load_mnist(), TrainConfig(epochs=3))
         >>> result.test_accuracy
     """
-    if config.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(config.seed)
     placement = placement or place()
     with placement.strategy.scope():
         model = build_and_compile(build_model, data, config, placement)
