@@ -205,7 +205,7 @@ def run_lab(
 
 def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
     """Mean ± standard deviation over the seeds of `lab --seeds`."""
-    from tfmlp.results import Spread
+    from tfmlp.spread import Spread
 
     click.echo(f"\n{lab_id} over {len(results)} seeds ({first_seed}-{first_seed + len(results) - 1}):")
     click.echo(f"  test accuracy  {Spread.of([result.test_accuracy for result in results]).describe(4)}")

@@ -20,21 +20,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, VALIDATION_SIZE  # noqa: F401  (NUM_CLASSES: re-exported)
+from tfmlp.mnist_files import MnistDataError  # noqa: F401  (re-exported: what read_mnist raises)
 
 
 _CHECKOUT_MNIST_DIR = Path(__file__).resolve().parent.parent / "MNIST_data"
 # In a checkout, the shipped copy; where tfmlp is installed as a package, MNIST_data/ beside you.
 DEFAULT_MNIST_DIR = _CHECKOUT_MNIST_DIR if _CHECKOUT_MNIST_DIR.is_dir() else Path("MNIST_data")
-MNIST_FILES = (
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-)
-
-
-class MnistDataError(ValueError):
-    """The MNIST folder is missing, incomplete or corrupted; the message says which and what to do."""
 
 
 @dataclass(frozen=True)

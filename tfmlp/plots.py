@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -14,8 +13,7 @@ matplotlib.use("Agg")  # files only: no window, no display needed
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 
-if TYPE_CHECKING:
-    from tfmlp.results import StepResults
+from tfmlp.spread import StepResults  # noqa: E402
 
 METRIC_LABELS = {
     "loss": "training loss",
