@@ -61,7 +61,8 @@ def test_the_library_never_imports_the_course_or_its_command_line() -> None:
 
 
 def test_importing_the_core_changes_no_environment_variable_descriptor_or_logger() -> None:
-    """TensorFlow's own import sets a few variables (TF2_BEHAVIOR, KMP_...); tfmlp's core adds nothing to them."""
+    """TensorFlow's own import sets a few variables (TF2_BEHAVIOR, KMP_...); tfmlp's core adds nothing to them,
+    and leaves matplotlib's backend the program's (the summaries draw through it)."""
     script = textwrap.dedent(
         f"""
         import json, os, sys
@@ -76,7 +77,9 @@ def test_importing_the_core_changes_no_environment_variable_descriptor_or_logger
         assert "tensorflow" not in sys.modules, "import tfmlp imported TensorFlow"
 
         import keras
+        import matplotlib
         import tensorflow as tf
+        matplotlib.use("svg")  # the program's own choice
         baseline, filters = state(), list(tf.get_logger().filters)
         for name in {CORE!r}:
             __import__(f"tfmlp.{{name}}")
@@ -86,6 +89,7 @@ def test_importing_the_core_changes_no_environment_variable_descriptor_or_logger
             "changed": sorted(name for name in baseline[0] if environment.get(name) != baseline[0][name]),
             "same_stderr": stderr == baseline[1],
             "same_filters": list(tf.get_logger().filters) == filters,
+            "backend": matplotlib.get_backend(),
         }}))
         """
     )
@@ -93,7 +97,7 @@ def test_importing_the_core_changes_no_environment_variable_descriptor_or_logger
     done = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, env=unset, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"added": [], "changed": [], "same_stderr": True, "same_filters": True}
+    assert report == {"added": [], "changed": [], "same_stderr": True, "same_filters": True, "backend": "svg"}
 
 
 def test_data_and_training_leave_the_global_generators_alone(small_mnist: MnistArrays) -> None:
