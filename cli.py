@@ -152,21 +152,19 @@ def run_lab(
     from tfmlp.runs import DEFAULT_RUNS_ROOT, resumable_run
 
     overrides = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed}
+    training = {**overrides, "deterministic": deterministic, "precision": precision}
+    given = [name for name, value in {**training, "seeds": seeds, "resume": resume, "config": config_file}.items() if value is not None]
     try:
         lab = labs.get_lab(lab_id)
+        lab.refuse_unused(given)  # every option (labs.LAB_OPTIONS) honoured or refused, before anything runs
         if resume is None:
             base = LabConfig.load(config_file) if config_file else lab.config
-            config, run = base.with_training(**overrides, deterministic=deterministic, precision=precision), None
+            config, run = base.with_training(**training), None
         else:
-            lab.require_single_model("be resumed")
-            given = {**overrides, "config": config_file, "deterministic": deterministic, "precision": precision, "seeds": seeds}
-            named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
-            if named:
+            if named := [labs.option_flag(name) for name in given if name != "resume"]:
                 raise ValueError(f"--resume continues the run with its own configuration; leave out {', '.join(named)}")
             run = resumable_run(logdir or DEFAULT_RUNS_ROOT, lab.id, Path(resume) if resume else None)
             config = LabConfig.load(run.config)
-        if seeds is not None:
-            lab.require_single_model("run over seeds")
         from tfmlp.training import join_cluster
 
         join_cluster()  # a worker of a TF_CONFIG cluster, before TensorFlow runs anything (lab.check does)

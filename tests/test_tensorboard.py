@@ -67,7 +67,7 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
 
 
 def test_a_lab_prints_nothing_but_its_own_lines(lab_run: LabRun) -> None:
-    expected = ("Lab 10-3:", "Run directory:", "Training on", "Compiled with", "Epoch: 000", "Learning Finished!", "Accuracy:", "Label:", "Prediction:", "Digit saved as")
+    expected = ("Lab 10-3:", "Run directory:", "Training on", "Compiled ", "Epoch: 000", "Learning Finished!", "Accuracy:", "Label:", "Prediction:", "Digit saved as")
     lines = lab_run.output.splitlines()
     assert len(lines) == len(expected) + 1, lab_run.output  # two epoch lines
     assert all(line.startswith(expected) for line in lines), lab_run.output

@@ -8,12 +8,14 @@ so that the model sees what it was trained on.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image, UnidentifiedImageError
 
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.runs import RunDir
@@ -21,6 +23,9 @@ from tfmlp.runs import RunDir
 MNIST_SIDE = 28
 MNIST_BOX = 20  # MNIST fitted each digit into 20x20 pixels, then centred it in 28x28
 INK = 0.25  # pixels brighter than this (after inverting light paper) belong to the digit
+# The largest image `read_digit` decodes, checked in the file's header before any pixel is read: a
+# phone's 48-megapixel photo fits; as floats it takes 0.2 GB, and a 20,000 x 20,000 one would take 1.6.
+MAX_MEGAPIXELS = 50
 
 
 @dataclass(frozen=True)
@@ -54,16 +59,14 @@ def load_run_model(run_dir: str | Path) -> keras.Model:
 
 
 def read_digit(path: str | Path) -> np.ndarray:
-    """An image file of any size and colour as an MNIST image: 784 floats in [0, 1], light digit on dark.
+    """An image file of any colour and of up to `MAX_MEGAPIXELS` (50) megapixels as an MNIST image:
+    784 floats in [0, 1], light digit on dark.
 
     Raises:
-        ValueError: the file is not an image, or shows no digit.
+        ValueError: the file is not an image, is larger than `MAX_MEGAPIXELS` (refused from its
+            header, before decoding), is damaged, or shows no digit; the message names the file.
     """
-    try:
-        image = keras.utils.load_img(path, color_mode="grayscale")
-    except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
-        raise ValueError(f"cannot read {path} as an image: {error}") from None
-    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    pixels = np.asarray(_grayscale(Path(path)), dtype=np.float32) / 255.0
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     if border.mean() > 0.5:  # dark digit on light paper
         pixels = 1.0 - pixels
@@ -75,6 +78,33 @@ def read_digit(path: str | Path) -> np.ndarray:
     height, width = max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))
     digit = tf.image.resize(digit[..., None], (height, width), antialias=True).numpy()[..., 0].clip(0.0, 1.0)
     return _centred_by_mass(digit).reshape(-1)
+
+
+def _grayscale(path: Path) -> Image.Image:
+    """The image in `path` as 8-bit grayscale, its size checked first: Pillow's `Image.open` reads
+    only the header, and the pixels are decoded by `convert`, once the size is known to be sensible."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own, lower limit says it in words
+            image = Image.open(path)
+    except Image.DecompressionBombError:  # Pillow refuses to open anything over twice its MAX_IMAGE_PIXELS
+        megapixels = 2 * Image.MAX_IMAGE_PIXELS / 1e6
+        raise ValueError(f"{path} has over {megapixels:.0f} megapixels; {_SIZE_LIMIT}") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"{path} is not an image file predict can read (PNG, JPEG, ...), or its header is damaged") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    with image:
+        width, height = image.size
+        if width * height > MAX_MEGAPIXELS * 1e6:
+            raise ValueError(f"{path} is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); {_SIZE_LIMIT}")
+        try:
+            return image.convert("L")
+        except (OSError, SyntaxError, ValueError, EOFError):  # Pillow's words for truncated or corrupt pixel data
+            raise ValueError(f"{path} is a damaged or truncated {image.format} file: its pixels cannot be decoded") from None
+
+
+_SIZE_LIMIT = f"predict reads images of up to {MAX_MEGAPIXELS} megapixels: scale it down"
 
 
 def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
