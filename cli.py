@@ -175,7 +175,9 @@ def run_lab(
 
     import tensorflow as tf
 
+    from tfmlp.checkpoint import NoIntactEpoch
     from tfmlp.data import MnistDataError
+    from tfmlp.files import FileNotWritten
     from tfmlp.runner import RunOptions
     from tfmlp.training import TrainingDiverged
 
@@ -189,8 +191,10 @@ def run_lab(
             if seeds is not None:
                 click.echo(f"--- seed {seeded.train.seed} ({number} of {seeds})")
             results.append(lab.run(seeded, options, run))
-    except MnistDataError as error:
+    except (MnistDataError, FileNotWritten) as error:  # FileNotWritten: where the last complete epoch is kept
         raise _UserError(str(error)) from None
+    except NoIntactEpoch as error:  # only when resuming `run`
+        raise _UserError(f"{error}; start the run again with python cli.py lab {lab.id} --config {run.config}") from None
     except TrainingDiverged as error:
         raise _RunFailed(f"{error}; the run is marked diverged in its metrics.json") from None
     except (MemoryError, tf.errors.ResourceExhaustedError):
@@ -270,7 +274,8 @@ def list_runs(logdir: Path, lab_id: str | None, fmt: str) -> None:
             lab_id = labs.get_lab(lab_id).id
         except labs.UnknownLabError as error:
             raise click.UsageError(str(error)) from None
-    runs = find_runs(logdir, lab_id)
+    runs, damaged = find_runs(logdir, lab_id)
+    _note_damaged(damaged)
     if fmt != "table":
         records = [run.record() for run in runs]
         click.echo(rows_to_csv(records) if fmt == "csv" else json.dumps(records, indent=2), nl=fmt == "json")
@@ -286,21 +291,31 @@ def list_runs(logdir: Path, lab_id: str | None, fmt: str) -> None:
         click.echo(f"{run.lab:<{width}}  {run.started:<19}  {accuracy:>8}  {seconds:>7}  {run.hyperparameters}")
 
 
+def _note_damaged(damaged: list[ValueError]) -> None:
+    """One line per damaged run, on stderr, so that a listing on stdout stays whole (and parseable)."""
+    for error in damaged:
+        click.echo(f"{error}: the run is left out", err=True)
+
+
 @cli.command("report")
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Folder for the report [default: --logdir].")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True, help="The table's format.")
 def report(logdir: Path, output: Path | None, fmt: str) -> None:
     """Every step's finished runs as mean ± std over seeds: results.md (or .csv/.json) and results.png."""
+    from tfmlp.files import FileNotWritten
     from tfmlp.results import collect, to_markdown, write_report
 
-    results = collect(logdir, {lab.id: lab.original_accuracy for lab in labs.all_labs()})
+    results, damaged = collect(logdir, {lab.id: lab.original_accuracy for lab in labs.all_labs()})
+    _note_damaged(damaged)
     if not results:
         raise _UserError(f"no finished runs under {logdir} to report; run e.g. `python cli.py lab 10-4 --seeds 3`")
     click.echo(to_markdown(results), nl=False)
     try:
         written = write_report(results, output or logdir, fmt)
-    except OSError as error:
+    except FileNotWritten as error:
+        raise _UserError(str(error)) from None
+    except OSError as error:  # the folder cannot be made
         raise _UserError(f"cannot write the report: {error}") from None
     click.echo(f"Wrote {' and '.join(map(str, written))}")
 
@@ -363,13 +378,16 @@ def tensorboard(logdir: Path, port: int) -> None:
 )
 def plot(figure: str, output: Path | None) -> None:
     """Draw a figure of the course: `plot activations` (the functions and their derivatives)."""
+    from tfmlp.files import FileNotWritten
     from tfmlp.plots import plot_activations
 
     output = output or Path("runs/plots") / f"{figure}.png"
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         click.echo(f"Saved {plot_activations(output)}")
-    except OSError as error:
+    except FileNotWritten as error:
+        raise _UserError(str(error)) from None
+    except OSError as error:  # the folder cannot be made
         raise _UserError(f"cannot write the figure: {error}") from None
 
 

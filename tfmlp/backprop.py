@@ -15,8 +15,8 @@ import tensorflow as tf
 
 from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
+from tfmlp.files import write_json
 from tfmlp.runner import RunOptions, start_run
-from tfmlp.runs import write_json
 from tfmlp.seeding import seed_globally
 
 

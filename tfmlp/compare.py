@@ -17,12 +17,14 @@ from tfmlp.callbacks import lab_callbacks
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import layer_gradient_norms
+from tfmlp.files import write_json
 from tfmlp.plots import plot_curves
 from tfmlp.runner import RunOptions, diverged_runs_recorded, start_run
-from tfmlp.runs import RunDir, write_json
+from tfmlp.runs import RunDir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import TrainResult, fit_and_evaluate, place
+
 
 @dataclass(frozen=True)
 class Variant:

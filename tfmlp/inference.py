@@ -7,8 +7,8 @@ so that the model sees what it was trained on.
 
 from __future__ import annotations
 
-import json
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
 from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.files import DamagedFile, read_json
 from tfmlp.runs import RunDir
 
 MNIST_SIDE = 28
@@ -50,12 +51,28 @@ def load_run_model(run_dir: str | Path) -> keras.Model:
         >>> model = load_run_model("runs/10-4/20261124-120000")
 
     Raises:
-        ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish).
+        ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish);
+            `DamagedFile`: its `model.keras` is not whole.
     """
     path = RunDir(Path(run_dir)).model
     if not path.is_file():
         raise ValueError(f"{run_dir} has no model.keras: give the folder of a finished lab run (see `cli.py runs`)")
+    _check_archive(path)
     return keras.saving.load_model(path, safe_mode=True)
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a `.keras` file (a zip archive) that is not whole, before Keras reads it: Keras calls a
+    truncated one "File not found". Every member's CRC-32 is checked."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+    except zipfile.BadZipFile:
+        raise DamagedFile(path, "not a whole Keras model file: cut short or overwritten") from None
+    except OSError as error:
+        raise DamagedFile.unreadable(path, error) from None
+    if broken is not None:
+        raise DamagedFile(path, f"its {broken} fails its checksum")
 
 
 def read_digit(path: str | Path) -> np.ndarray:
@@ -143,17 +160,24 @@ def evaluate_run(run_dir: str | Path, arrays: MnistArrays) -> Evaluation:
     """Test a finished run's saved model again on the test split.
 
     Raises:
-        ValueError: not a finished lab run.
+        ValueError: not a finished lab run; `DamagedFile`: its metrics.json, config.json or
+            model.keras is damaged.
     """
     run = RunDir(Path(run_dir))
     model = load_run_model(run.path)
     if not run.metrics.is_file():
         raise ValueError(f"{run.path} has no metrics.json: the run did not finish")
-    recorded = json.loads(run.metrics.read_text())
-    config = json.loads(run.config.read_text())
-    test = make_datasets(arrays, config["train"]["batch_size"], config["train"]["seed"]).test
-    _, accuracy = model.evaluate(test, verbose=0)
-    return Evaluation(float(accuracy), float(recorded["test_accuracy"]), len(arrays.test))
+    recorded, config = read_json(run.metrics), read_json(run.config)
+    try:
+        recorded_accuracy = float(recorded["test_accuracy"])
+    except (KeyError, TypeError, ValueError):
+        raise DamagedFile(run.metrics, "it records no test accuracy") from None
+    try:
+        batch_size, seed = config["train"]["batch_size"], config["train"]["seed"]
+    except (KeyError, TypeError):
+        raise DamagedFile(run.config, "it records no train.batch_size and train.seed") from None
+    _, accuracy = model.evaluate(make_datasets(arrays, batch_size, seed).test, verbose=0)
+    return Evaluation(float(accuracy), recorded_accuracy, len(arrays.test))
 
 
 def _centred_by_mass(digit: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure  # not pyplot: files only, and the process's backend stays the user's
 from matplotlib.ticker import MaxNLocator
 
+from tfmlp.files import write_file
 from tfmlp.spread import StepResults
 
 METRIC_LABELS = {
@@ -87,11 +88,11 @@ def plot_results(results: Sequence[StepResults], path: Path) -> Path:
 
 
 def _save(figure: Figure, path: Path) -> Path:
-    """Grid and legend on every panel, then write the PNG."""
+    """Grid and legend on every panel, then write the PNG whole (`tfmlp.files`)."""
     for axes in figure.axes:
         axes.grid(alpha=0.3)
         axes.legend()
-    path.write_bytes(_png_bytes(figure, dpi=100))
+    write_file(path, _png_bytes(figure, dpi=100))
     return path
 
 
