@@ -1,7 +1,8 @@
 """Command line for the lab 10 steps: `python cli.py list`, `python cli.py lab 10-4`.
 
 This file only parses options; `labs` holds the recipes and `tfmlp` does the work. TensorFlow is
-imported only by commands that train, so `--help` and `list` answer at once.
+imported only by the commands that need it, started quietly once their options are parsed, so
+`--help`, `list` and a bad option answer at once.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ class _OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+class _NeedsTensorFlow(click.Command):
+    """A command that trains or loads models. TensorFlow starts here, quietly and with XLA's compile
+    cache (`tfmlp.startup`), after the options are parsed and before the command imports it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from tfmlp.startup import start_tensorflow_quietly
+
+        start_tensorflow_quietly()
+        return super().invoke(ctx)
+
+
 @click.group(cls=_OneLineErrors)
 def cli() -> None:
     """Lab 10 of "Deep Learning Zero To All": MNIST with ever better multi-layer perceptrons."""
@@ -83,7 +95,7 @@ def explain(lab_id: str, language: str) -> None:
     click.echo(lab.explain(language))
 
 
-@cli.command("lab")
+@cli.command("lab", cls=_NeedsTensorFlow)
 @click.argument("lab_id")
 @click.option("--epochs", type=int, help="Training epochs (lab default: 15).")
 @click.option("--batch-size", type=int, help="Examples per batch (lab default: 100).")
@@ -161,7 +173,8 @@ def run_lab(
         raise click.UsageError(str(error)) from None
     click.echo(lab.heading)
 
-    from tfmlp._tf import tf
+    import tensorflow as tf
+
     from tfmlp.checkpoint import NoIntactEpoch
     from tfmlp.data import MnistDataError
     from tfmlp.files import FileNotWritten
@@ -194,14 +207,14 @@ def run_lab(
 
 def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
     """Mean ± standard deviation over the seeds of `lab --seeds`."""
-    from tfmlp.results import Spread
+    from tfmlp.spread import Spread
 
     click.echo(f"\n{lab_id} over {len(results)} seeds ({first_seed}-{first_seed + len(results) - 1}):")
     click.echo(f"  test accuracy  {Spread.of([result.test_accuracy for result in results]).describe(4)}")
     click.echo(f"  train seconds  {Spread.of([result.train_seconds for result in results]).describe(1)}")
 
 
-@cli.command("tune")
+@cli.command("tune", cls=_NeedsTensorFlow)
 @click.option("--tuner", type=click.Choice(["random", "bayesian", "hyperband"]), default="random", show_default=True)
 @click.option("--max-trials", type=click.IntRange(min=1), default=20, show_default=True, help="Trials at most.")
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True, help="Epochs per trial.")
@@ -307,7 +320,7 @@ def report(logdir: Path, output: Path | None, fmt: str) -> None:
     click.echo(f"Wrote {' and '.join(map(str, written))}")
 
 
-@cli.command("predict")
+@cli.command("predict", cls=_NeedsTensorFlow)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def predict(run_dir: Path, images: tuple[Path, ...]) -> None:
@@ -322,7 +335,7 @@ def predict(run_dir: Path, images: tuple[Path, ...]) -> None:
         click.echo(f"{prediction.path}: {prediction.digit} ({prediction.probability:.1%})")
 
 
-@cli.command("evaluate")
+@cli.command("evaluate", cls=_NeedsTensorFlow)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def evaluate(run_dir: Path) -> None:
     """Test a finished run's saved model again; exit 1 if the accuracy differs from its metrics.json."""
@@ -341,7 +354,7 @@ def evaluate(run_dir: Path) -> None:
         raise _RunFailed(f"the saved model of {run_dir} no longer gives its recorded accuracy")
 
 
-@cli.command("tensorboard")
+@cli.command("tensorboard", cls=_NeedsTensorFlow)
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
 @click.option("--port", type=click.IntRange(1, 65535), default=6006, show_default=True, help="Port on localhost.")
 def tensorboard(logdir: Path, port: int) -> None:

@@ -21,8 +21,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tfmlp.startup import start_tensorflow_quietly  # noqa: E402
+
+start_tensorflow_quietly()
+
+import keras  # noqa: E402
+
 import labs  # noqa: E402
-from tfmlp._tf import keras  # noqa: E402
 from tfmlp.data import read_mnist  # noqa: E402
 
 

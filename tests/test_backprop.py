@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import labs
-from tfmlp._tf import tf
 from tfmlp.backprop import SigmoidNet
 from tfmlp.data import MnistArrays
 from tfmlp.runner import RunOptions

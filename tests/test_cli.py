@@ -301,7 +301,7 @@ def test_a_lab_prints_the_original_output_and_keeps_its_run(tmp_path: Path) -> N
     (digit,) = run.glob("test_digit_*.png")
     assert digit.stat().st_size > 100
 
-    from tfmlp._tf import keras
+    import keras
 
     model = keras.models.load_model(run / "model.keras")
     index = int(digit.stem.removeprefix("test_digit_"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import keras
 import numpy as np
 import pytest
 
 import labs
-from tfmlp._tf import keras
 from tfmlp.config import LabConfig
 from tfmlp.models import ensemble, mlp, mlp_from_config, residual_mlp, softmax_regression, split_merge_mlp
 

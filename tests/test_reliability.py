@@ -47,7 +47,7 @@ def epochs_printed(stdout: str) -> list[int]:
 
 
 def weights(run: Path) -> list[np.ndarray]:
-    from tfmlp._tf import keras
+    import keras
 
     return keras.saving.load_model(run / "model.keras").get_weights()
 
@@ -488,7 +488,7 @@ def test_a_disk_filling_up_mid_run_keeps_the_last_complete_epoch_to_resume_from(
 def test_a_model_save_torn_midway_leaves_the_previous_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`best.keras` and a run's `model.keras` (saved through `written_whole`) are the whole old file or
     the whole new one: here the save writes half a file and fails, as a full disk or a kill would leave it."""
-    from tfmlp._tf import keras
+    import keras
 
     def save(model: keras.Model, path: Path) -> None:
         with written_whole(path) as temporary:

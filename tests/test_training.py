@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 import pytest
 
@@ -18,9 +19,9 @@ import labs
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
-from tfmlp._tf import keras
 from tfmlp.epoch_step import batches_per_call, whole_epoch_steps
 from tfmlp.plan import Machine
+from tfmlp.seeding import seed_globally
 from tfmlp.training import compile_model, fit_and_evaluate, place
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -49,10 +50,12 @@ def test_the_same_seed_gives_bit_identical_weights_on_one_machine(lab_id: str, s
     """Every single-model step, without --deterministic, with and without XLA, with and without dropout."""
     lab = labs.get_lab(lab_id)
     config = lab.config.with_training(epochs=1)
-    first, second = (
-        fit_and_evaluate(lambda: lab.build_model(config), make_datasets(small_mnist, 100, config.train.seed), config.train).model
-        for _ in range(2)
-    )
+
+    def seeded_run() -> keras.Model:
+        seed_globally(config.train.seed)
+        return fit_and_evaluate(lambda: lab.build_model(config), make_datasets(small_mnist, 100, config.train.seed), config.train).model
+
+    first, second = seeded_run(), seeded_run()
     for before, after in zip(first.get_weights(), second.get_weights(), strict=True):
         np.testing.assert_array_equal(before, after)
 
@@ -68,20 +71,23 @@ def test_mirrored_over_two_logical_cpus_learns_like_one_device() -> None:
     script = textwrap.dedent(
         """
         import json
-        from tfmlp._tf import tf
+        import tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         from tfmlp.config import TrainConfig
         from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
         from tfmlp.models import mlp
+        from tfmlp.seeding import seed_globally
         from tfmlp.training import fit_and_evaluate, place
 
         full = read_mnist()
         head = lambda split, size: Split(split.images[:size], split.labels[:size])
         data = MnistArrays(head(full.train, 10_000), head(full.validation, 1_000), head(full.test, 2_000))
-        train = lambda placement: fit_and_evaluate(
-            lambda: mlp([256, 256]), make_datasets(data, 100, 777), TrainConfig(epochs=2), placement=placement
-        )
+
+        def train(placement):
+            seed_globally(777)
+            return fit_and_evaluate(lambda: mlp([256, 256]), make_datasets(data, 100, 777), TrainConfig(epochs=2), placement=placement)
+
         mirrored = place(["/cpu:0", "/cpu:1"])
         one, two = train(place()), train(mirrored)
         print(json.dumps({"replicas": mirrored.strategy.num_replicas_in_sync, "device": two.device,
@@ -114,12 +120,14 @@ def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
         from tfmlp.config import TrainConfig
         from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
         from tfmlp.models import mlp
+        from tfmlp.seeding import seed_globally
         from tfmlp.training import fit_and_evaluate, place
 
         placement = place()  # first: the cluster must be joined before any other TensorFlow work
         full = read_mnist()
         head = lambda split, size: Split(split.images[:size], split.labels[:size])
         data = MnistArrays(head(full.train, 10_000), head(full.validation, 1_000), head(full.test, 2_000))
+        seed_globally(777)
         result = fit_and_evaluate(lambda: mlp([256, 256]), make_datasets(data, 100, 777), TrainConfig(epochs=2),
                                   placement=placement)
         print(json.dumps({"device": result.device, "accuracy": result.test_accuracy}))
@@ -187,13 +195,18 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
         """
         import sys
         import numpy as np
+        from tfmlp.startup import start_tensorflow_quietly
+
+        start_tensorflow_quietly()  # as cli.py starts it: with XLA's compile cache
         from tfmlp.config import TrainConfig
         from tfmlp.data import MnistArrays, Split, make_datasets, read_mnist
         from tfmlp.models import mlp
+        from tfmlp.seeding import seed_globally
         from tfmlp.training import fit_and_evaluate
 
         mnist = read_mnist()
         small = MnistArrays(*(Split(split.images[:1_000], split.labels[:1_000]) for split in (mnist.train, mnist.validation, mnist.test)))
+        seed_globally(777)
         result = fit_and_evaluate(lambda: mlp([32], dropout_rate=0.3), make_datasets(small, 100, 777), TrainConfig(epochs=1))
         np.save(sys.argv[1], np.concatenate([weight.ravel() for weight in result.model.get_weights()]))
         """
@@ -209,9 +222,13 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
 
 
 def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture) -> None:
-    """An experiment trains six models one after the other: TensorFlow's retracing warning is expected there, and hidden."""
-    from tfmlp._tf import tf
+    """An experiment trains six models one after the other: TensorFlow's retracing warning is expected there, and
+    `cli.py`'s start of TensorFlow hides it."""
+    import tensorflow as tf
 
+    from tfmlp.startup import start_tensorflow_quietly
+
+    start_tensorflow_quietly()
     data = make_datasets(small_mnist, 1000, seed=777)
     with caplog.at_level("WARNING"):
         for _ in range(7):

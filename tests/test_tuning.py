@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import keras_tuner
 import numpy as np
 import pytest
@@ -16,7 +17,6 @@ from click.testing import CliRunner
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from cli import cli
-from tfmlp._tf import keras
 from tfmlp.config import LabConfig
 from tfmlp.data import MnistArrays, Split
 from tfmlp.tuning import SearchSpace, load_space, search

@@ -11,11 +11,13 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from tfmlp._tf import tf
+import tensorflow as tf
+
 from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
 from tfmlp.files import write_json
 from tfmlp.runner import RunOptions, start_run
+from tfmlp.seeding import seed_globally
 
 
 class SigmoidNet(tf.Module):
@@ -109,8 +111,7 @@ def train_by_hand(
         The figures also written to `metrics.json`.
     """
     arrays, run = start_run(lab_id, {"lab": lab_id, **config.to_dict(), "steps": steps}, options)
-    if config.train.deterministic:  # as `tfmlp.training.fit_and_evaluate` honours it for the Keras steps
-        tf.config.experimental.enable_op_determinism()
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle's order: the seed's alone
     train = make_datasets(arrays, config.train.batch_size, config.train.seed).train.repeat()
     network = SigmoidNet(hidden, config.train.seed)
     probe_images, probe_labels = arrays.test.images[:1_000], arrays.test.labels[:1_000]

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import WholeEpochStep, batches_per_call

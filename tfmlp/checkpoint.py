@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras
+import keras
+
 from tfmlp.files import DamagedFile, read_json, write_json, written_whole
 
 KEPT_EPOCHS = 2  # the last one, and the one before it in case the last is damaged

@@ -19,7 +19,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
 
 
 class WholeEpochStep:

@@ -12,10 +12,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
-from tfmlp._tf import keras, tf
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.files import DamagedFile, read_json
 from tfmlp.runs import RunDir

@@ -20,7 +20,9 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
+
 from tfmlp.models import leaf_layers
 
 SELU_ALPHA = 1.6732632423543772848170429916717

@@ -11,10 +11,10 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 
-from tfmlp._tf import keras
-from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
-
+import keras
 from keras import layers
+
+from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
 
 INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=1.0),

@@ -19,9 +19,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import keras
+import tensorflow as tf
 from keras.src.backend.tensorflow import trainer as keras_tf_trainer
-
-from tfmlp._tf import keras, tf
 
 
 @contextlib.contextmanager

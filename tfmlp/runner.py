@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
-from tfmlp._tf import keras
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import newest_intact_epoch, saved_epochs
 from tfmlp.config import ConfigError, LabConfig, ModelConfig
@@ -24,6 +24,7 @@ from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, pro
 from tfmlp.machine import require_memory
 from tfmlp.files import FileNotWritten, write_json, written_whole
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir
+from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
 
@@ -134,6 +135,7 @@ def _train_and_report(
     placement: Placement,
 ) -> TrainResult:
     print(f"Training on {placement.description}")
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle and the weights: the seed's alone
     data = make_datasets(arrays, config.train.batch_size, config.train.seed)
     result = fit_and_evaluate(
         lambda: build_model(config.model),

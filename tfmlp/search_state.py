@@ -19,8 +19,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import tfmlp._tf  # noqa: F401  (first: keras_tuner imports TensorFlow, which must start quietly)
-
 import keras_tuner
 from keras_tuner.engine.trial import Trial, TrialStatus
 from tfmlp.files import write_json

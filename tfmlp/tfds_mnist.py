@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
-from tfmlp.data import MNIST_FILES, MnistDataError
+from tfmlp.mnist_files import MNIST_FILES, MnistDataError
 
 
 def read_tfds_mnist(mnist_dir: Path, tfds_dir: str | Path | None) -> tuple[np.ndarray, ...]:

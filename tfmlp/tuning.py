@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras  # first: keras_tuner imports TensorFlow, which must start quietly
-
-import keras_tuner  # noqa: E402  (after the quiet import above)
+import keras
+import keras_tuner
 from keras_tuner.engine.trial import TrialStatus
+
 from tfmlp.config import (
     TRAIN_SIZE,
     ConfigError,
