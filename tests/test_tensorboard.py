@@ -30,7 +30,8 @@ from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import dead_fraction
 from tfmlp.models import mlp
-from tfmlp.runs import create_run_dir, write_json
+from tfmlp.files import write_json
+from tfmlp.runs import create_run_dir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import experiment_summary, flat_hparams
 from tfmlp.training import fit_and_evaluate
