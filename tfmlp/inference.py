@@ -7,11 +7,13 @@ so that the model sees what it was trained on.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps
 
 from tfmlp._tf import keras, tf
 from tfmlp.data import MnistArrays, make_datasets
@@ -20,6 +22,7 @@ from tfmlp.runs import RunDir
 MNIST_SIDE = 28
 MNIST_BOX = 20  # MNIST fitted each digit into 20x20 pixels, then centred it in 28x28
 INK = 0.25  # pixels brighter than this (after inverting light paper) belong to the digit
+MAX_PIXELS = 50_000_000  # larger than any phone's photo; a bigger picture is refused before it is decoded
 
 
 @dataclass(frozen=True)
@@ -52,28 +55,54 @@ def load_run_model(run_dir: str | Path) -> keras.Model:
     return keras.saving.load_model(path, safe_mode=True)
 
 
-def read_digit(path: str | Path) -> np.ndarray:
-    """An image file of any size and colour as an MNIST image: 784 floats in [0, 1], light digit on dark.
+def read_digit(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
+    """An image of any size and colour as an MNIST image: 784 floats in [0, 1], light digit on dark.
+
+    Args:
+        source: an image file's path, or the file's bytes (PNG, JPEG, ...: what the draw page uploads).
+        name: what messages call the image [default: the path, or "the image" for bytes].
+
+    Returns:
+        The digit cropped, fitted into 20 x 20 pixels and centred by its mass in 28 x 28, as MNIST's were.
+
+    Example:
+        >>> pixels = read_digit("seven.jpg")  # then model.predict(pixels[None])
 
     Raises:
-        ValueError: the file is not an image, or shows no digit.
+        ValueError: the file is not an image, is larger than `MAX_PIXELS`, or shows no digit.
     """
-    try:
-        image = keras.utils.load_img(path, color_mode="grayscale")
-    except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
-        raise ValueError(f"cannot read {path} as an image: {error}") from None
-    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    name = name or ("the image" if isinstance(source, bytes) else str(source))
+    pixels = np.asarray(_grey_image(source, name), dtype=np.float32) / 255.0
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     if border.mean() > 0.5:  # dark digit on light paper
         pixels = 1.0 - pixels
     rows, columns = np.nonzero(pixels > INK)
     if rows.size == 0:
-        raise ValueError(f"{path} shows no digit (no pixel stands out from the background)")
+        raise ValueError(f"{name} shows no digit (no pixel stands out from the background)")
     digit = pixels[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
     scale = MNIST_BOX / max(digit.shape)
     height, width = max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))
     digit = tf.image.resize(digit[..., None], (height, width), antialias=True).numpy()[..., 0].clip(0.0, 1.0)
     return _centred_by_mass(digit).reshape(-1)
+
+
+def _grey_image(source: str | Path | bytes, name: str) -> Image.Image:
+    """The picture in grey levels, upright as the camera held it, transparent parts on white paper.
+
+    Its size is read from the header before the pixels are decoded, so that a small file that
+    unpacks into an enormous picture is refused instead of filling the memory.
+    """
+    try:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
+            width, height = image.size
+            if width * height <= MAX_PIXELS:
+                upright = ImageOps.exif_transpose(image)
+                if upright.has_transparency_data:
+                    upright = Image.alpha_composite(Image.new("RGBA", upright.size, "white"), upright.convert("RGBA"))
+                return upright.convert("L")
+    except (OSError, ValueError, Image.DecompressionBombError) as error:  # PIL's UnidentifiedImageError is an OSError
+        raise ValueError(f"cannot read {name} as an image: {error}") from None
+    raise ValueError(f"{name} is {width} x {height} pixels; at most {MAX_PIXELS // 10**6} megapixels can be read")
 
 
 def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
