@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tfmlp._tf import keras, tf
 from tfmlp.data import MnistArrays, make_datasets
@@ -100,7 +100,9 @@ def _grey_image(source: str | Path | bytes, name: str) -> Image.Image:
                 if upright.has_transparency_data:
                     upright = Image.alpha_composite(Image.new("RGBA", upright.size, "white"), upright.convert("RGBA"))
                 return upright.convert("L")
-    except (OSError, ValueError, Image.DecompressionBombError) as error:  # PIL's UnidentifiedImageError is an OSError
+    except UnidentifiedImageError:
+        raise ValueError(f"cannot read {name} as an image: not a picture file that Pillow knows (PNG, JPEG, GIF, BMP, WebP, ...)") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise ValueError(f"cannot read {name} as an image: {error}") from None
     raise ValueError(f"{name} is {width} x {height} pixels; at most {MAX_PIXELS // 10**6} megapixels can be read")
 
