@@ -95,7 +95,7 @@ def served(runs: Path) -> Iterator[int]:
     server = make_server("127.0.0.1", 0, create_app(runs), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.server_port
+    yield server.port
     server.shutdown()
     server.server_close()
 

@@ -182,5 +182,5 @@ def serve(logdir: Path, port: int) -> None:
     # The socket is bound here, not by Werkzeug, which prints a taken port's error and exits by itself.
     with socket.create_server(("127.0.0.1", port)) as listening:
         server = make_server("127.0.0.1", port, create_app(logdir, shelf), threaded=True, request_handler=_QuietRequests, fd=listening.fileno())
-    print(f"Drawing page on http://localhost:{server.server_port}/ (Ctrl-C stops it)", flush=True)
+    print(f"Drawing page on http://localhost:{server.port}/ (Ctrl-C stops it)", flush=True)
     server.serve_forever()  # returns on Ctrl-C, the server closed
