@@ -7,8 +7,11 @@
 
 const LANGUAGES = ["en", "ko"];
 const SEND_EVERY_MS = 120; // while a stroke goes on, at most one request per this many milliseconds
-const UNIT_COLUMNS = 32; // units per row of a hidden layer's grid
-const UNIT_CELL = 7; // pixels per unit
+// A hidden layer's grid: up to 256 units 32 a row in cells of 7 pixels, wider layers 64 a row in cells of 4.
+const GRIDS = [
+  { units: 256, columns: 32, cell: 7 },
+  { units: Infinity, columns: 64, cell: 4 },
+];
 
 const page = {
   messages: {},
@@ -316,9 +319,9 @@ function showLayers(card, entry) {
 }
 
 function drawUnits(canvas, values, fired, markDead) {
-  const rows = Math.ceil(values.length / UNIT_COLUMNS);
-  canvas.width = UNIT_COLUMNS * UNIT_CELL;
-  canvas.height = rows * UNIT_CELL;
+  const { columns, cell } = GRIDS.find((grid) => values.length <= grid.units);
+  canvas.width = columns * cell;
+  canvas.height = Math.ceil(values.length / columns) * cell;
   const brush = canvas.getContext("2d");
   const peak = Math.max(...values.map(Math.abs)) || 1;
   values.forEach((value, unit) => {
@@ -326,7 +329,7 @@ function drawUnits(canvas, values, fired, markDead) {
     if (value === 0) brush.fillStyle = markDead && !fired[unit] ? "#d62728" : "#f7c6c7";
     else if (value > 0) brush.fillStyle = `hsl(215 80% ${Math.round(92 - 62 * strength)}%)`;
     else brush.fillStyle = `hsl(35 90% ${Math.round(88 - 48 * strength)}%)`;
-    brush.fillRect((unit % UNIT_COLUMNS) * UNIT_CELL, Math.floor(unit / UNIT_COLUMNS) * UNIT_CELL, UNIT_CELL - 1, UNIT_CELL - 1);
+    brush.fillRect((unit % columns) * cell, Math.floor(unit / columns) * cell, cell - 1, cell - 1);
   });
 }
 
