@@ -369,6 +369,20 @@ def tensorboard(logdir: Path, port: int) -> None:
         click.echo("TensorBoard stopped.")
 
 
+@cli.command("draw", cls=_NeedsTensorFlow)
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on localhost (0: any free one).")
+def draw(logdir: Path, port: int) -> None:
+    """Draw a digit and watch every step's network read it, at http://localhost:PORT/ (Ctrl-C stops it)."""
+    from tfmlp.draw.server import serve
+
+    try:
+        serve(logdir, port)
+    except OSError as error:
+        raise _UserError(f"cannot serve the page on port {port}: {os.strerror(error.errno) if error.errno else error}") from None
+    click.echo("Drawing page stopped.")
+
+
 @cli.command("plot")
 @click.argument("figure", type=click.Choice(["activations"]))
 @click.option(

@@ -103,10 +103,10 @@ def truncated_png(path: Path) -> bytes:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (lambda path: png_header(10_000, 6_000), "is 10000 x 6000 pixels (60 megapixels); predict reads images of up to 50 megapixels: scale it down"),
-        (lambda path: png_header(12_000, 10_000), "is 12000 x 10000 pixels (120 megapixels); predict reads images of up to 50 megapixels: scale it down"),
-        (lambda path: png_header(20_000, 20_000), "has over 179 megapixels; predict reads images of up to 50 megapixels: scale it down"),
-        (lambda path: b"digits.csv, not a picture", "is not an image file predict can read (PNG, JPEG, ...), or its header is damaged"),
+        (lambda path: png_header(10_000, 6_000), "is 10000 x 6000 pixels (60 megapixels); images of up to 50 megapixels are read: scale it down"),
+        (lambda path: png_header(12_000, 10_000), "is 12000 x 10000 pixels (120 megapixels); images of up to 50 megapixels are read: scale it down"),
+        (lambda path: png_header(20_000, 20_000), "has over 179 megapixels; images of up to 50 megapixels are read: scale it down"),
+        (lambda path: b"digits.csv, not a picture", "is not an image file (PNG, JPEG, ...), or its header is damaged"),
         (truncated_png, "is a damaged or truncated PNG file: its pixels cannot be decoded"),
         (lambda path: png_header(28, 28), "is a damaged or truncated PNG file: its pixels cannot be decoded"),
     ],
