@@ -85,8 +85,10 @@ class ModelShelf:
         self._lock = threading.Lock()
 
     def finished_runs(self) -> list[RunSummary]:
-        """Every finished run that saved a model (experiments save none), newest first."""
-        return [run for run in list_runs(self.root) if run.status == "finished" and RunDir(run.path).model.is_file()]
+        """Every finished run that saved a model (experiments save none), newest first; a damaged run
+        (`tfmlp.runs.list_runs` names it) is left out, as `cli.py runs` leaves it out."""
+        intact, _ = list_runs(self.root)
+        return [run for run in intact if run.status == "finished" and RunDir(run.path).model.is_file()]
 
     def default_runs(self) -> list[RunSummary]:
         """The newest finished run of each step, steps in the course's order (10-1, 10-2, ..., 10-8, then the others)."""
