@@ -93,7 +93,9 @@ def test_plural_forms_in_korean(korean: None) -> None:
         ({}, "en"),
     ],
 )
-def test_the_language_is_tfmlp_lang_else_the_locale_else_english(environment: dict[str, str], language: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_language_is_tfmlp_lang_else_the_locale_else_english(
+    environment: dict[str, str], language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for variable in ("TFMLP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(variable, raising=False)
     for variable, value in environment.items():
@@ -108,7 +110,8 @@ def test_the_language_is_tfmlp_lang_else_the_locale_else_english(environment: di
 
 def run_cli(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
     """`python cli.py ARGS` in a locale and a TFMLP_LANG of the test's choosing (none by default)."""
-    variables = {name: value for name, value in os.environ.items() if name not in ("TFMLP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    settings = ("TFMLP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+    variables = {name: value for name, value in os.environ.items() if name not in settings}
     return subprocess.run(
         [sys.executable, "cli.py", *args], cwd=REPOSITORY, env={**variables, **environment}, capture_output=True, text=True, check=False
     )
