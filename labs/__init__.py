@@ -203,11 +203,12 @@ class Lab:
             raise ValueError(message("labs.not_single_model", lab=self.id, action=action))
 
     def check(self, config: LabConfig) -> None:
-        """Raises `tfmlp.config.ConfigError` if this step's factory or optimizer refuses a value of `config`."""
+        """Raises `tfmlp.config.ConfigError` if `config` names an unknown part or is too large for this
+        machine's memory (nothing is built: the run builds the model once)."""
         if self.single_model:  # the steps with their own `run` check their configs as they build them
             from tfmlp.runner import check_config
 
-            check_config(config, self.network)
+            check_config(config)
 
     def run(self, config: LabConfig | None = None, options: Any = None, resume: Any = None) -> Any:
         """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run.

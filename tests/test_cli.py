@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -321,3 +322,20 @@ def test_an_unknown_figure_is_one_line_and_exit_code_2() -> None:
     result = invoke("plot", "weights")
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "'weights' is not 'activations'" in result.output
+
+
+def test_a_run_builds_its_model_once(tmp_path: Path) -> None:
+    """The checks before a run's folder exists build nothing: the one model built is the one trained."""
+    from tfmlp.config import LabConfig, ModelConfig, TrainConfig
+    from tfmlp.models import mlp_from_config
+    from tfmlp.runner import RunOptions, run_lab
+
+    built = []
+
+    def build(model: ModelConfig) -> Any:
+        built.append(model)
+        return mlp_from_config(model)
+
+    config = LabConfig(ModelConfig(widths=(32,), kernel_init="xavier", bias_init="zeros"), TrainConfig(epochs=1, batch_size=500))
+    run_lab("custom", config, build, RunOptions(runs_root=tmp_path))
+    assert len(built) == 1

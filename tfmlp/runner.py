@@ -19,15 +19,16 @@ import numpy as np
 
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import newest_intact_epoch, saved_epochs
-from tfmlp.config import ConfigError, LabConfig, ModelConfig
+from tfmlp.config import ConfigError, LabConfig, ModelConfig, choice
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.machine import require_memory
+from tfmlp.models import check_names
 from tfmlp.files import FileNotWritten, write_json, written_whole
 from tfmlp.language import message
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
-from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
+from tfmlp.training import OPTIMIZERS, Placement, TrainingDiverged, TrainResult, fit_and_evaluate, place
 
 
 @dataclass(frozen=True)
@@ -39,23 +40,22 @@ class RunOptions:
     tfds_dir: Path | None = None
 
 
-def check_config(config: LabConfig, build_model: Callable[[ModelConfig], keras.Model]) -> None:
-    """Refuse a bad `config` before a run's folder exists: its size against this machine's memory
-    (before anything is allocated), then build and compile it once.
+def check_config(config: LabConfig) -> None:
+    """Refuse a bad `config` before a run's folder exists, without building anything: its size against
+    this machine's memory, and the names of its initializers, activation and optimizer (the configs
+    check every other value as they are made). The model is built once, to train.
 
     Raises:
-        ConfigError: the network would not fit in memory, or the factory or the optimizer refuses a
-            value; the message names the field ("model.activation must be ...").
+        ConfigError: the network would not fit in memory, or a name is unknown; the message names the
+            field ("model.activation must be ...").
     """
     require_memory(config)
     try:
-        model = build_model(config.model)
+        check_names(config.model)
     except ConfigError as error:
         raise error.within("model") from None
-    except ValueError as error:  # a lab's own factory
-        raise ConfigError(str(error)) from None
     try:
-        compile_model(model, config.train)
+        choice("optimizer", config.train.optimizer, OPTIMIZERS)
     except ConfigError as error:
         raise error.within("train") from None
 
@@ -96,7 +96,7 @@ def run_lab(
         NoIntactEpoch: `resume`'s checkpoint holds epochs, but every one is damaged.
     """
     placement = place()  # first: a worker joins its cluster before TensorFlow runs anything else
-    check_config(config, build_model)
+    check_config(config)
     saved_config = {"lab": lab_id, **config.to_dict()}
     arrays, run = start_run(lab_id, saved_config, options, resume)
     try:
