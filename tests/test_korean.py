@@ -161,3 +161,8 @@ def test_without_the_hangul_font_the_check_would_see_boxes() -> None:
         warnings.simplefilter("always")
         figure.savefig(io.BytesIO(), format="png")
     assert any("missing from font" in str(warning.message) for warning in caught)
+
+
+def test_explain_follows_the_chosen_language_and_lang_still_chooses(korean: None) -> None:
+    assert invoke("explain", "10-4").output.startswith("실습 10-4: 깊고 넓은 신경망")
+    assert invoke("explain", "10-4", "--lang", "en").output.startswith("Lab 10-4: Deep NN")
