@@ -68,6 +68,7 @@ def test_a_plain_sequential_trained_with_them_saves_and_loads_as_plain_keras(tmp
     model.save(tmp_path / "model.keras")
     reloaded = keras.models.load_model(tmp_path / "model.keras")  # no tfmlp class in the file
     assert [type(layer) for layer in reloaded.layers] == [type(layer) for layer in model.layers]
+    assert all(type(layer).__module__.startswith("keras.") for layer in [reloaded, *reloaded.layers])  # Keras's own classes
     np.testing.assert_array_equal(reloaded.predict(images, verbose=0), model.predict(images, verbose=0))
 
 
