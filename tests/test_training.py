@@ -180,7 +180,7 @@ def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: Mnist
     whole = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
     trainer = WholeEpochTrainer(whole, *data.train_tensors)
     trainer.fit(data.epoch_orders(0, 2), epochs=2, steps_per_epoch=1, verbose=0)
-    assert trainer._train_batches.experimental_get_tracing_count() == 1
+    assert trainer._compiled_step.experimental_get_tracing_count() == 1
     keras.utils.set_random_seed(config.seed)
     batch_by_batch = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
     batch_by_batch.fit(data.epochs(0, 2), epochs=2, steps_per_epoch=data.steps_per_epoch, verbose=0)
@@ -203,18 +203,20 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
 
         mnist = read_mnist()
         small = MnistArrays(*(Split(split.images[:1_000], split.labels[:1_000]) for split in (mnist.train, mnist.validation, mnist.test)))
-        result = fit_and_evaluate(lambda: mlp([32], dropout_rate=0.3), make_datasets(small, 100, 777), TrainConfig(epochs=1))
+        batch_size = int(sys.argv[2])
+        result = fit_and_evaluate(lambda: mlp([32], dropout_rate=0.3), make_datasets(small, batch_size, 777), TrainConfig(epochs=1))
         np.save(sys.argv[1], np.concatenate([weight.ravel() for weight in result.model.get_weights()]))
         """
     )
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(REPOSITORY)}
     environment.pop("TF_XLA_FLAGS", None)  # this process's own, which names the user's cache
     entries = []
-    for run in ("first", "second"):
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / run)], env=environment, check=True, capture_output=True)
+    for run, batch_size in (("first", 100), ("second", 100), ("batch_by_batch", 128)):  # 128 does not divide 1,000 images
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / run), str(batch_size)], env=environment, check=True, capture_output=True)
         entries.append(sorted(path.name for path in (tmp_path / "cache" / "tfmlp" / "xla").rglob("*.pb")))
     assert len(entries[0]) == 1 and entries[1] == entries[0]  # compiled once, then loaded
     np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
+    assert len(entries[2]) == 3  # the training step for batches of 128 and for the last, of 104; nothing for validation or test
 
 
 def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture) -> None:

@@ -9,10 +9,8 @@ epoch's batches inside that program, gathering each batch and calling Keras's ow
 it, so the loss, the metrics and the optimizer are Keras's.
 
 `WholeEpochTrainer` wraps the network (`tfmlp.trainer`), which stays a plain Keras model. Only the
-loop is compiled as the network asks (with XLA where `tfmlp.training` trains whole epochs): the
-trainer's own functions are not, so its validation and test passes run on TensorFlow's kernels, which
-run a pass of one batch as fast as XLA (10-2: 0.025 s), where XLA would compile again for each batch
-shape (0.2 s for validation's 5,000 images, again for the test's 10,000).
+loop is compiled as the network asks (with XLA where `tfmlp.training` trains whole epochs); its
+validation and test passes run without XLA, as `XlaTrainer`'s do.
 """
 
 from __future__ import annotations
@@ -20,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from tfmlp._tf import keras, tf
-from tfmlp.trainer import NetworkTrainer
+from tfmlp.trainer import XlaTrainer
 
 
-class WholeEpochTrainer(NetworkTrainer):
+class WholeEpochTrainer(XlaTrainer):
     """Trains `network` a whole epoch, or a stretch of it, per `fit` step: `fit` it on
     `MnistDatasets.epoch_orders`, whose elements are `{"order": rows of indices into `images`, one row
     per batch, "batches": [start, stop) of those rows}`.
@@ -40,21 +38,17 @@ class WholeEpochTrainer(NetworkTrainer):
     """
 
     def __init__(self, network: keras.Model, images: Any, labels: Any, forward: keras.Model | None = None) -> None:
-        super().__init__(network, forward, jit_compile=False, steps_per_execution=1)
+        super().__init__(network, forward, steps_per_execution=1)
         self._images, self._labels = tf.convert_to_tensor(images), tf.convert_to_tensor(labels)
-        # plain graph code, and Keras's train_step needs no conversion either
-        self._train_batches = tf.function(self._train_batches_eagerly, jit_compile=bool(network.jit_compile), autograph=False)
 
-    def train_step(self, stretch: dict[str, tf.Tensor]) -> dict[str, Any]:
-        self._train_batches(stretch["order"], stretch["batches"])
-        return self.get_metrics_result()  # the epoch's running means, as the last batch's step left them
-
-    def _train_batches_eagerly(self, order: tf.Tensor, batches: tf.Tensor) -> None:
-        start, stop = tf.unstack(batches)
+    def compiled_step(self, stretch: dict[str, tf.Tensor]) -> dict[str, Any]:
+        order, (start, stop) = stretch["order"], tf.unstack(stretch["batches"])
+        batch_step = super().compiled_step  # Keras's train_step
 
         def one_batch(step: tf.Tensor) -> tf.Tensor:
             batch = order[step]
-            super(WholeEpochTrainer, self).train_step((tf.gather(self._images, batch), tf.gather(self._labels, batch)))
+            batch_step((tf.gather(self._images, batch), tf.gather(self._labels, batch)))
             return step + 1
 
         tf.while_loop(lambda step: step < stop, one_batch, [start])
+        return self.get_metrics_result()  # the epoch's running means, as the last batch's step left them

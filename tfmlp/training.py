@@ -26,6 +26,7 @@ from tfmlp.masks import with_threefry_masks
 from tfmlp.models import compiles_under_xla, multiplies_in_bfloat16
 from tfmlp.multi_worker import MultiWorkerTrainer, needs_multi_worker_trainer
 from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
+from tfmlp.trainer import XlaTrainer
 
 OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {  # called with a learning rate (or schedule) and options
     "sgd": keras.optimizers.SGD,
@@ -184,8 +185,8 @@ def compile_model(
         config: the optimizer and learning rate.
         xla: compile training with XLA, keeping the compiled program for the next run
             (`tfmlp.compile_cache`); else Keras's "auto", which is XLA on a GPU where the model
-            allows it and none on a CPU. The whole-epoch trainer (`tfmlp.epoch_step`) compiles only
-            its training loop, and validates and tests without XLA.
+            allows it and none on a CPU. `trainer_for` compiles only the training with XLA, and
+            validates and tests without it (`tfmlp.trainer`).
         steps_per_execution: batches per call of the compiled function; a whole epoch
             (`data.steps_per_epoch`) saves Python's per-batch overhead (10-4 trains 1.26x as fast on
             2 CPU cores). Only without a distribution strategy. Per-batch callbacks then run once
@@ -263,9 +264,12 @@ def trains_whole_epochs(model: keras.Model) -> bool:
 def trainer_for(model: keras.Model, data: MnistDatasets) -> keras.Model:
     """The model whose `fit` trains `model` as `build_and_compile` compiled it: a whole epoch per call
     with dropout masks drawn by ThreeFry (`tfmlp.epoch_step`, `tfmlp.masks`) where it chose that (XLA
-    on one CPU), Keras's fixes for a cluster (`tfmlp.multi_worker`), else `model` itself."""
+    on one CPU), its other steps under XLA with validation and test without (`tfmlp.trainer`), Keras's
+    fixes for a cluster (`tfmlp.multi_worker`), else `model` itself."""
     if trains_whole_epochs(model):
         return WholeEpochTrainer(model, *data.train_tensors, with_threefry_masks(model))
+    if model.jit_compile is True:
+        return XlaTrainer(model)
     if needs_multi_worker_trainer(model):
         with model.distribute_strategy.scope():
             return MultiWorkerTrainer(model)
