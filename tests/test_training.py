@@ -212,7 +212,8 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
     environment.pop("TF_XLA_FLAGS", None)  # this process's own, which names the user's cache
     entries = []
     for run, batch_size in (("first", 100), ("second", 100), ("batch_by_batch", 128)):  # 128 does not divide 1,000 images
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / run), str(batch_size)], env=environment, check=True, capture_output=True)
+        command = [sys.executable, "-c", script, str(tmp_path / run), str(batch_size)]
+        subprocess.run(command, env=environment, check=True, capture_output=True)
         entries.append(sorted(path.name for path in (tmp_path / "cache" / "tfmlp" / "xla").rglob("*.pb")))
     assert len(entries[0]) == 1 and entries[1] == entries[0]  # compiled once, then loaded
     np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))

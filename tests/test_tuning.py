@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from cli import cli
-from tfmlp._tf import keras
+from tfmlp._tf import keras, tf
 from tfmlp.config import LabConfig
 from tfmlp.data import MnistArrays, Split
 from tfmlp.tuning import SearchSpace, load_space, search
@@ -153,7 +153,12 @@ def test_trials_train_a_whole_epoch_per_call_as_lab_does(tiny_mnist: MnistArrays
 
     whole_epochs: list[int] = []
     real = training.WholeEpochTrainer
-    monkeypatch.setattr(training, "WholeEpochTrainer", lambda model, images, *rest: (whole_epochs.append(len(images) // 100), real(model, images, *rest))[1])
+
+    def counted(model: keras.Model, images: tf.Tensor, *rest: object) -> keras.Model:
+        whole_epochs.append(len(images) // 100)  # batches per epoch
+        return real(model, images, *rest)
+
+    monkeypatch.setattr(training, "WholeEpochTrainer", counted)
     space = SearchSpace(depth=(1, 1), width=(64, 64), batch_norm=(False,), batch_sizes=(100,))
     search(tiny_mnist, tmp_path, tuner="random", max_trials=2, epochs=1, fresh=True, space=space)
     assert whole_epochs == [30, 30]  # one compiled call per epoch of 3,000 images (30 batches), in each of the two trials
