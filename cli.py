@@ -1,7 +1,8 @@
 """Command line for the lab 10 steps: `python cli.py list`, `python cli.py lab 10-4`.
 
 This file only parses options; `labs` holds the recipes and `tfmlp` does the work. TensorFlow is
-imported only by commands that train, so `--help` and `list` answer at once.
+imported only by the commands that need it, started quietly once their options are parsed, so
+`--help`, `list` and a bad option answer at once.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ class _OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+class _NeedsTensorFlow(click.Command):
+    """A command that trains or loads models. TensorFlow starts here, quietly and with XLA's compile
+    cache (`tfmlp.startup`), after the options are parsed and before the command imports it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from tfmlp.startup import start_tensorflow_quietly
+
+        start_tensorflow_quietly()
+        return super().invoke(ctx)
+
+
 @click.group(cls=_OneLineErrors)
 def cli() -> None:
     """Lab 10 of "Deep Learning Zero To All": MNIST with ever better multi-layer perceptrons."""
@@ -83,7 +95,7 @@ def explain(lab_id: str, language: str) -> None:
     click.echo(lab.explain(language))
 
 
-@cli.command("lab")
+@cli.command("lab", cls=_NeedsTensorFlow)
 @click.argument("lab_id")
 @click.option("--epochs", type=int, help="Training epochs (lab default: 15).")
 @click.option("--batch-size", type=int, help="Examples per batch (lab default: 100).")
@@ -140,21 +152,19 @@ def run_lab(
     from tfmlp.runs import DEFAULT_RUNS_ROOT, resumable_run
 
     overrides = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed}
+    training = {**overrides, "deterministic": deterministic, "precision": precision}
+    given = [name for name, value in {**training, "seeds": seeds, "resume": resume, "config": config_file}.items() if value is not None]
     try:
         lab = labs.get_lab(lab_id)
+        lab.refuse_unused(given)  # every option (labs.LAB_OPTIONS) honoured or refused, before anything runs
         if resume is None:
             base = LabConfig.load(config_file) if config_file else lab.config
-            config, run = base.with_training(**overrides, deterministic=deterministic, precision=precision), None
+            config, run = base.with_training(**training), None
         else:
-            lab.require_single_model("be resumed")
-            given = {**overrides, "config": config_file, "deterministic": deterministic, "precision": precision, "seeds": seeds}
-            named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
-            if named:
+            if named := [labs.option_flag(name) for name in given if name != "resume"]:
                 raise ValueError(f"--resume continues the run with its own configuration; leave out {', '.join(named)}")
             run = resumable_run(logdir or DEFAULT_RUNS_ROOT, lab.id, Path(resume) if resume else None)
             config = LabConfig.load(run.config)
-        if seeds is not None:
-            lab.require_single_model("run over seeds")
         from tfmlp.training import join_cluster
 
         join_cluster()  # a worker of a TF_CONFIG cluster, before TensorFlow runs anything (lab.check does)
@@ -163,8 +173,11 @@ def run_lab(
         raise click.UsageError(str(error)) from None
     click.echo(lab.heading)
 
-    from tfmlp._tf import tf
+    import tensorflow as tf
+
+    from tfmlp.checkpoint import NoIntactEpoch
     from tfmlp.data import MnistDataError
+    from tfmlp.files import FileNotWritten
     from tfmlp.runner import RunOptions
     from tfmlp.training import TrainingDiverged
 
@@ -178,8 +191,10 @@ def run_lab(
             if seeds is not None:
                 click.echo(f"--- seed {seeded.train.seed} ({number} of {seeds})")
             results.append(lab.run(seeded, options, run))
-    except MnistDataError as error:
+    except (MnistDataError, FileNotWritten) as error:  # FileNotWritten: where the last complete epoch is kept
         raise _UserError(str(error)) from None
+    except NoIntactEpoch as error:  # only when resuming `run`
+        raise _UserError(f"{error}; start the run again with python cli.py lab {lab.id} --config {run.config}") from None
     except TrainingDiverged as error:
         raise _RunFailed(f"{error}; the run is marked diverged in its metrics.json") from None
     except (MemoryError, tf.errors.ResourceExhaustedError):
@@ -192,14 +207,14 @@ def run_lab(
 
 def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
     """Mean ± standard deviation over the seeds of `lab --seeds`."""
-    from tfmlp.results import Spread
+    from tfmlp.spread import Spread
 
     click.echo(f"\n{lab_id} over {len(results)} seeds ({first_seed}-{first_seed + len(results) - 1}):")
     click.echo(f"  test accuracy  {Spread.of([result.test_accuracy for result in results]).describe(4)}")
     click.echo(f"  train seconds  {Spread.of([result.train_seconds for result in results]).describe(1)}")
 
 
-@cli.command("tune")
+@cli.command("tune", cls=_NeedsTensorFlow)
 @click.option("--tuner", type=click.Choice(["random", "bayesian", "hyperband"]), default="random", show_default=True)
 @click.option("--max-trials", type=click.IntRange(min=1), default=20, show_default=True, help="Trials at most.")
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True, help="Epochs per trial.")
@@ -259,7 +274,8 @@ def list_runs(logdir: Path, lab_id: str | None, fmt: str) -> None:
             lab_id = labs.get_lab(lab_id).id
         except labs.UnknownLabError as error:
             raise click.UsageError(str(error)) from None
-    runs = find_runs(logdir, lab_id)
+    runs, damaged = find_runs(logdir, lab_id)
+    _note_damaged(damaged)
     if fmt != "table":
         records = [run.record() for run in runs]
         click.echo(rows_to_csv(records) if fmt == "csv" else json.dumps(records, indent=2), nl=fmt == "json")
@@ -275,26 +291,36 @@ def list_runs(logdir: Path, lab_id: str | None, fmt: str) -> None:
         click.echo(f"{run.lab:<{width}}  {run.started:<19}  {accuracy:>8}  {seconds:>7}  {run.hyperparameters}")
 
 
+def _note_damaged(damaged: list[ValueError]) -> None:
+    """One line per damaged run, on stderr, so that a listing on stdout stays whole (and parseable)."""
+    for error in damaged:
+        click.echo(f"{error}: the run is left out", err=True)
+
+
 @cli.command("report")
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Folder for the report [default: --logdir].")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True, help="The table's format.")
 def report(logdir: Path, output: Path | None, fmt: str) -> None:
     """Every step's finished runs as mean ± std over seeds: results.md (or .csv/.json) and results.png."""
+    from tfmlp.files import FileNotWritten
     from tfmlp.results import collect, to_markdown, write_report
 
-    results = collect(logdir, {lab.id: lab.original_accuracy for lab in labs.all_labs()})
+    results, damaged = collect(logdir, {lab.id: lab.original_accuracy for lab in labs.all_labs()})
+    _note_damaged(damaged)
     if not results:
         raise _UserError(f"no finished runs under {logdir} to report; run e.g. `python cli.py lab 10-4 --seeds 3`")
     click.echo(to_markdown(results), nl=False)
     try:
         written = write_report(results, output or logdir, fmt)
-    except OSError as error:
+    except FileNotWritten as error:
+        raise _UserError(str(error)) from None
+    except OSError as error:  # the folder cannot be made
         raise _UserError(f"cannot write the report: {error}") from None
     click.echo(f"Wrote {' and '.join(map(str, written))}")
 
 
-@cli.command("predict")
+@cli.command("predict", cls=_NeedsTensorFlow)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def predict(run_dir: Path, images: tuple[Path, ...]) -> None:
@@ -309,7 +335,7 @@ def predict(run_dir: Path, images: tuple[Path, ...]) -> None:
         click.echo(f"{prediction.path}: {prediction.digit} ({prediction.probability:.1%})")
 
 
-@cli.command("evaluate")
+@cli.command("evaluate", cls=_NeedsTensorFlow)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def evaluate(run_dir: Path) -> None:
     """Test a finished run's saved model again; exit 1 if the accuracy differs from its metrics.json."""
@@ -328,7 +354,7 @@ def evaluate(run_dir: Path) -> None:
         raise _RunFailed(f"the saved model of {run_dir} no longer gives its recorded accuracy")
 
 
-@cli.command("tensorboard")
+@cli.command("tensorboard", cls=_NeedsTensorFlow)
 @click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
 @click.option("--port", type=click.IntRange(1, 65535), default=6006, show_default=True, help="Port on localhost.")
 def tensorboard(logdir: Path, port: int) -> None:
@@ -343,6 +369,20 @@ def tensorboard(logdir: Path, port: int) -> None:
         click.echo("TensorBoard stopped.")
 
 
+@cli.command("draw", cls=_NeedsTensorFlow)
+@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True, help="Runs folder.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on localhost (0: any free one).")
+def draw(logdir: Path, port: int) -> None:
+    """Draw a digit and watch every step's network read it, at http://localhost:PORT/ (Ctrl-C stops it)."""
+    from tfmlp.draw.server import serve
+
+    try:
+        serve(logdir, port)
+    except OSError as error:
+        raise _UserError(f"cannot serve the page on port {port}: {os.strerror(error.errno) if error.errno else error}") from None
+    click.echo("Drawing page stopped.")
+
+
 @cli.command("plot")
 @click.argument("figure", type=click.Choice(["activations"]))
 @click.option(
@@ -352,13 +392,16 @@ def tensorboard(logdir: Path, port: int) -> None:
 )
 def plot(figure: str, output: Path | None) -> None:
     """Draw a figure of the course: `plot activations` (the functions and their derivatives)."""
+    from tfmlp.files import FileNotWritten
     from tfmlp.plots import plot_activations
 
     output = output or Path("runs/plots") / f"{figure}.png"
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         click.echo(f"Saved {plot_activations(output)}")
-    except OSError as error:
+    except FileNotWritten as error:
+        raise _UserError(str(error)) from None
+    except OSError as error:  # the folder cannot be made
         raise _UserError(f"cannot write the figure: {error}") from None
 
 

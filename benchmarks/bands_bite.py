@@ -6,7 +6,7 @@
 A band wide enough for every seed and CPU could be wide enough to let a bug through. For each run
 folder of a step (its `model.keras`), this tests the model twice on the 10,000 test images: as
 trained, and with dropout left on at test time (the original's bug when `keep_prob: 0.7` is fed to
-the test too), and prints both beside the step's band (its lab's `EXPECTED`). A band bites when every
+the test too), and prints both beside the step's band (from `labs/measured.toml`). A band bites when every
 broken figure falls outside it.
 """
 
@@ -21,8 +21,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tfmlp.startup import start_tensorflow_quietly  # noqa: E402
+
+start_tensorflow_quietly()
+
+import keras  # noqa: E402
+
 import labs  # noqa: E402
-from tfmlp._tf import keras  # noqa: E402
 from tfmlp.data import read_mnist  # noqa: E402
 
 

@@ -33,6 +33,9 @@ def main() -> None:
     arguments = parser.parse_args()
     import labs
     from tfmlp.machine import cpu_description
+    from tfmlp.startup import start_tensorflow_quietly
+
+    start_tensorflow_quietly()
 
     print(f"CPU: {cpu_description()}", flush=True)
     for lab_id in arguments.labs.split(","):
@@ -60,7 +63,7 @@ def training_flops(sizes: list[int]) -> float:
 
 def product_peak(width: int, dtype: str, xla: bool, chain: int = 50) -> float:
     """GFLOP/s of `chain` chained (100 x width) by (width x width) products, fastest of 5 runs of 20."""
-    from tfmlp._tf import tf
+    import tensorflow as tf
 
     start = tf.cast(tf.random.normal([BATCH, width]), dtype)
     weights = [tf.cast(tf.random.normal([width, width]) / width**0.5, dtype) for _ in range(chain)]
@@ -78,7 +81,7 @@ def product_peak(width: int, dtype: str, xla: bool, chain: int = 50) -> float:
 
 def products_alone(sizes: list[int]) -> float:
     """Samples/s of an epoch of forward and backward products (ReLU between), under XLA, best of 3."""
-    from tfmlp._tf import tf
+    import tensorflow as tf
 
     weights = [tf.Variable(tf.random.normal([fan_in, fan_out]) * 0.05) for fan_in, fan_out in zip(sizes, sizes[1:])]
     images = tf.random.uniform([STEPS, BATCH, sizes[0]])
@@ -104,9 +107,11 @@ def products_alone(sizes: list[int]) -> float:
 
 def steady_tfmlp(lab_id: str) -> float:
     """Samples/s of tfmlp's second epoch of the step."""
+    import keras
+
     import labs
-    from tfmlp._tf import keras
     from tfmlp.data import load_mnist
+    from tfmlp.seeding import seed_globally
     from tfmlp.training import fit_and_evaluate
 
     class EpochClock(keras.callbacks.Callback):
@@ -121,15 +126,17 @@ def steady_tfmlp(lab_id: str) -> float:
     lab = labs.get_lab(lab_id)
     config = lab.config.with_training(epochs=3)
     clock = EpochClock()
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)
     fit_and_evaluate(lambda: lab.build_model(config), load_mnist(BATCH, config.train.seed), config.train, callbacks=[clock])
     return STEPS * BATCH / min(clock.seconds[1:])
 
 
 def steady_tf1(lab_id: str) -> float:
     """Samples/s of the TF1 way's second epoch of the step."""
+    import tensorflow as tf
+
     import labs
     from tf1_lab import Arrays, build_graph, train
-    from tfmlp._tf import tf
     from tfmlp.data import read_mnist
 
     config = labs.get_lab(lab_id).config

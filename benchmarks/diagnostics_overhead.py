@@ -21,9 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tfmlp.startup import start_tensorflow_quietly  # noqa: E402
+
+start_tensorflow_quietly()
+
 import labs  # noqa: E402
 from tfmlp.callbacks import EpochCostLogger, lab_callbacks  # noqa: E402
 from tfmlp.data import make_datasets, probe_batch, read_mnist  # noqa: E402
+from tfmlp.seeding import seed_globally  # noqa: E402
 from tfmlp.training import fit_and_evaluate  # noqa: E402
 
 
@@ -45,6 +50,7 @@ def main() -> None:
 
     def train(epochs: int, callbacks: list) -> float:
         train_config = dataclasses.replace(config.train, epochs=epochs)
+        seed_globally(train_config.seed, deterministic_ops=train_config.deterministic)  # identical seeds, as the lab's run
         result = fit_and_evaluate(lambda: lab.build_model(config), data, train_config, callbacks=callbacks)
         return result.train_seconds
 

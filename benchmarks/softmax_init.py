@@ -32,10 +32,17 @@ import numpy as np
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from tfmlp._tf import keras, tf  # noqa: E402  (the quiet import, after the path)
+from tfmlp.startup import start_tensorflow_quietly  # noqa: E402
+
+start_tensorflow_quietly()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
 from tfmlp.config import TrainConfig, VALIDATION_SIZE  # noqa: E402
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, read_mnist  # noqa: E402
 from tfmlp.models import softmax_regression  # noqa: E402
+from tfmlp.seeding import seed_globally  # noqa: E402
 from tfmlp.training import fit_and_evaluate  # noqa: E402
 
 Weights = tuple[np.ndarray, np.ndarray]
@@ -71,6 +78,7 @@ def train_from(draw: Callable[[int], Weights] | None) -> Callable[[MnistArrays, 
                 model.layers[-1].set_weights(list(draw(seed)))
             return model
 
+        seed_globally(seed)  # as `cli.py lab` seeds a run
         return fit_and_evaluate(build, make_datasets(arrays, 100, seed), TrainConfig(seed=seed)).test_accuracy
 
     return train

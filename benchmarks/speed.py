@@ -111,6 +111,9 @@ def _plain(lab_id: str) -> bool:
 
 def train_one(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
     import labs
+    from tfmlp.startup import start_tensorflow_quietly
+
+    start_tensorflow_quietly()  # every way starts TensorFlow as `cli.py` does: quietly, with the XLA cache
 
     trainer = {"tfmlp": _tfmlp, "keras": _keras, "tf1": _tf1, "torch": _torch}[way]
     lab = labs.get_lab(lab_id)
@@ -122,9 +125,11 @@ def train_one(way: str, lab_id: str, epochs: int) -> dict[str, Any]:
 def _tfmlp(lab_id: str, config: LabConfig) -> tuple[float, float]:
     import labs
     from tfmlp.data import load_mnist
+    from tfmlp.seeding import seed_globally
     from tfmlp.training import fit_and_evaluate
 
     lab = labs.get_lab(lab_id)
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)
     result = fit_and_evaluate(lambda: lab.build_model(config), load_mnist(config.train.batch_size, config.train.seed), config.train)
     return result.train_seconds, result.test_accuracy
 
@@ -138,8 +143,9 @@ def _arrays() -> Any:
 def _keras(lab_id: str, config: LabConfig) -> tuple[float, float]:
     """The step's own Keras network (same layers), trained the way most TF2 ports do: compile, fit on arrays."""
     arrays = _arrays()
+    import keras
+
     import labs
-    from tfmlp._tf import keras
 
     keras.utils.set_random_seed(config.train.seed)
     network = labs.get_lab(lab_id).build_model(config)
@@ -162,7 +168,7 @@ def _tf1(lab_id: str, config: LabConfig) -> tuple[float, float]:
     from tf1_lab import Arrays, build_graph, train
 
     arrays = _arrays()
-    from tfmlp._tf import tf
+    import tensorflow as tf
 
     ours = Arrays(*((split.images, split.labels) for split in (arrays.train, arrays.validation, arrays.test)))
     with tf.Graph().as_default(), tf.compat.v1.Session() as session:  # graph mode, as TF1 ran

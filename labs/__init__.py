@@ -3,14 +3,24 @@
 A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1",
 `experiment_activations.py` is the comparison experiment "activations", `beyond.py` and
 `beyond_speedrun.py` are "beyond" and "speedrun", steps beyond the original course, and `custom.py`
-is "custom" (any MLP from a configuration file). Each declares `TITLE`,
-`ORIGINAL_ACCURACY` (None where the course published none), `CONFIG` and `build_model(model_config)`,
-may declare `EXPECTED` (its default command's test accuracy, measured over seeds and machines: the
-band its accuracy test asserts), and may define its own `run(config, options)` when it is more than
-one model trained once. Importing a lab module never imports TensorFlow, so listing the labs is instant.
+is "custom" (any MLP from a configuration file). Each declares `TITLE`, `ORIGINAL_ACCURACY` (None
+where the course published none) and `CONFIG`, its hyperparameters; a step with a network of its own
+shows it as Keras layers in `build_model()`, to read beside the original TF1 script; and a step that
+is more than one model trained once defines its own `run(config, options)` and declares the `cli.py lab`
+options it uses in `OPTIONS`: the command refuses the others by name (a step that ignored `--epochs`
+would still record it, and `runs` would list what never ran). Importing a lab module never imports
+TensorFlow, so listing the labs is instant.
+
+A step's `build_model()` is what trains for its own `CONFIG`. Any other model configuration (a
+`--config FILE`, or a resumed run that started from one) and the steps without one (custom, 10-6, the
+experiments) are built by the factory, `tfmlp.models.mlp_from_config`, which builds each step's own
+network from its `CONFIG` exactly, layer by layer and weight by weight (tested): so an override
+changes the network it names, and only that.
 
 Every step's lesson (what changed, why, what to look at in TensorBoard) is text, not code: one file
-per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints.
+per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints. Every step's
+measured test accuracies are data too, one file for all (`measured.toml`): the bands the accuracy
+tests assert, and README's results tables (`python -m labs` writes them).
 """
 
 from __future__ import annotations
@@ -21,19 +31,30 @@ import pkgutil
 import re
 import textwrap
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tfmlp.config import LabConfig
-from tfmlp.expected import ExpectedAccuracy
+from tfmlp.config import LabConfig, ModelConfig
+from tfmlp.expected import ExpectedAccuracy, read_measured
 
 LANGUAGES = ("en", "ko")  # the course's learners read Korean first
 _LESSONS = Path(__file__).parent / "lessons"
+MEASURED = Path(__file__).parent / "measured.toml"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
 _BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyond_speedrun.py "speedrun"
+
+# The options of `cli.py lab` that change what a step trains or how (`--logdir`, `--data-dir` and
+# `--tfds-dir`, where a run reads and writes, apply to every step). The standard run of a single-model
+# step honours them all; a step with its own `run` names in `OPTIONS` those it honours.
+LAB_OPTIONS = ("epochs", "batch_size", "learning_rate", "seed", "precision", "deterministic", "seeds", "resume", "config")
+# What a side-by-side comparison (`tfmlp.compare`) honours: every variant trains as the configuration
+# says. Not --seeds (a comparison is a table, not one figure to spread over seeds) nor --resume (its
+# variants keep no checkpoints).
+COMPARISON_OPTIONS = tuple(option for option in LAB_OPTIONS if option not in ("seeds", "resume"))
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,13 @@ def lesson_texts(language: str) -> dict[str, dict[str, str]]:
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; valid: {', '.join(LANGUAGES)}")
     return tomllib.loads((_LESSONS / f"{language}.toml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def measured() -> dict[str, ExpectedAccuracy]:
+    """Every measured command (`python cli.py lab 10-4`, `python cli.py lab beyond --epochs 3`) and its
+    runs over seeds and machines, as `measured.toml` holds them."""
+    return read_measured(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
 
 
 class UnknownLabError(KeyError):
@@ -85,9 +113,14 @@ class Lab:
         return self.module.CONFIG
 
     @property
+    def command(self) -> str:
+        """How a learner runs the step: `python cli.py lab 10-4`."""
+        return f"python cli.py lab {self.id}"
+
+    @property
     def expected(self) -> ExpectedAccuracy | None:
-        """The test accuracy its default command was measured at, over seeds and machines (None if never)."""
-        return getattr(self.module, "EXPECTED", None)
+        """The test accuracy its command was measured at, over seeds and machines (None if never)."""
+        return measured().get(self.command)
 
     @property
     def kind(self) -> str:
@@ -116,9 +149,9 @@ class Lab:
         course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
         ours = labels["not_measured"]
         if self.expected:
-            low, high = self.expected.band()
-            runs = len(self.expected.accuracies)
-            ours = labels["measured"].format(mean=self.expected.mean, std=self.expected.std, runs=runs, low=low, high=high)
+            band = dict(zip(("low", "high"), self.expected.band())) if self.expected.has_band else {}
+            measured = labels["measured" if band else "measured_without_band"]
+            ours = measured.format(mean=self.expected.mean, std=self.expected.std, runs=len(self.expected.accuracies), **band)
         wrap = functools.partial(textwrap.fill, width=labels["wrap"])
         return "\n\n".join(
             [
@@ -127,18 +160,40 @@ class Lab:
                 wrap(f"{labels['why']}: {lesson.why}"),
                 f"{labels['course']}: {course}\n{labels['ours']}: {ours}",
                 wrap(f"{labels['tensorboard']}: {lesson.tensorboard}"),
-                f"{labels['run']}: python cli.py lab {self.id}  &&  python cli.py tensorboard",
+                f"{labels['run']}: {self.command}  &&  python cli.py tensorboard",
             ]
         )
 
     def build_model(self, config: LabConfig | None = None) -> Any:
         """The step's uncompiled Keras model, from its own config unless another is given."""
-        return self.module.build_model((config or self.config).model)
+        return self.network((config or self.config).model)
+
+    def network(self, model: ModelConfig) -> Any:
+        """The network `model` describes: the step's own `build_model()` for the step's own configuration,
+        else the factory's MLP (named after the step)."""
+        from tfmlp.models import mlp_from_config  # first, so that TensorFlow starts as tfmlp sets it up
+
+        if hasattr(self.module, "build_model") and model == self.config.model:
+            return self.module.build_model()
+        return mlp_from_config(model, name=self.id)
 
     @property
     def single_model(self) -> bool:
         """Whether the step trains one Keras model the standard way, and so can resume and repeat over seeds."""
         return not hasattr(self.module, "run")
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The `LAB_OPTIONS` this step uses: its module's `OPTIONS`; without one, all of them for a
+        single-model step and none for a step with its own `run` (refused rather than ignored)."""
+        return tuple(getattr(self.module, "OPTIONS", LAB_OPTIONS if self.single_model else ()))
+
+    def refuse_unused(self, given: Iterable[str]) -> None:
+        """Raises ValueError naming every option of `given` (names of `LAB_OPTIONS`) this step does not use,
+        and those it does: an option is honoured or refused, never dropped and then recorded as if it ran."""
+        if unused := [option for option in given if option not in self.options]:
+            uses = ", ".join(map(option_flag, self.options)) or "none of them"
+            raise ValueError(f"{self.id} does not use {', '.join(map(option_flag, unused))}; of the training options it takes {uses}")
 
     def require_single_model(self, action: str) -> None:
         """Raises ValueError, saying why, if `action` (e.g. "be resumed") needs a single-model step and this is not one."""
@@ -146,11 +201,12 @@ class Lab:
             raise ValueError(f"{self.id} cannot {action}: only the steps that train one model can")
 
     def check(self, config: LabConfig) -> None:
-        """Raises `tfmlp.config.ConfigError` if this step's factory or optimizer refuses a value of `config`."""
+        """Raises `tfmlp.config.ConfigError` if `config` names an unknown part or is too large for this
+        machine's memory (nothing is built: the run builds the model once)."""
         if self.single_model:  # the steps with their own `run` check their configs as they build them
             from tfmlp.runner import check_config
 
-            check_config(config, self.module.build_model)
+            check_config(config)
 
     def run(self, config: LabConfig | None = None, options: Any = None, resume: Any = None) -> Any:
         """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run.
@@ -161,10 +217,15 @@ class Lab:
 
         config, options = config or self.config, options or RunOptions()
         if resume:
-            self.require_single_model("be resumed")
+            self.refuse_unused(["resume"])
         if not self.single_model:
             return self.module.run(config, options)
-        return run_lab(self.id, config, self.module.build_model, options, resume)
+        return run_lab(self.id, config, self.network, options, resume)
+
+
+def option_flag(option: str) -> str:
+    """An option of `LAB_OPTIONS` as the command line spells it: "batch_size" is "--batch-size"."""
+    return "--" + option.replace("_", "-")
 
 
 def _lab_id(module_name: str) -> str | None:

@@ -1,21 +1,14 @@
-"""Experiment: architectures the functional API can say and a Sequential stack cannot.
-
-Four networks trained for the same epochs on identical batches, against lab 10-5 (4 x 512, dropout
-0.3) as the baseline:
-- residual: 4 x 512 where each hidden layer after the first adds its input to its output
-  ("fast forward" in the course), giving the gradient a short path around every layer;
-- split-and-merge: three branches of different shapes from the same image, concatenated, then one
-  more layer;
-- ensemble: three independently trained 784-256-256-10 networks (different seeds) whose averaged
-  logits form one model; the average usually beats every member, since their errors differ.
-"""
+"""Experiment: architectures the functional API can say and a Sequential stack cannot."""
 
 import dataclasses
 
+from labs import COMPARISON_OPTIONS
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Functional API: skip connections, split-and-merge, an ensemble, vs 10-5"
 ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
 ENSEMBLE_SIZE = 3
 CONFIG = LabConfig(
     model=ModelConfig(widths=(512,) * 4, activation="relu", kernel_init="xavier", bias_init="zeros", dropout_rate=0.3),
@@ -23,22 +16,15 @@ CONFIG = LabConfig(
 )
 
 
-def build_model(model: ModelConfig):
-    """The 10-5 baseline."""
-    from tfmlp.models import mlp_from_config  # imported here so listing labs never loads TensorFlow
-
-    return mlp_from_config(model, name="deep_nn_dropout")
-
-
 def run(config: LabConfig, options):
     """Train the baseline, the residual and split-and-merge networks and the ensemble's members."""
     from tfmlp.compare import Variant, compare_variants
-    from tfmlp.models import ensemble, mlp, residual_mlp, split_merge_mlp
+    from tfmlp.models import ensemble, mlp, mlp_from_config, residual_mlp, split_merge_mlp
 
     width, depth, rate = config.model.widths[0], len(config.model.widths), config.model.dropout_rate
     members = [f"member_{index}" for index in range(1, ENSEMBLE_SIZE + 1)]
     variants = [
-        Variant("10-5", lambda: build_model(config.model), config.train),
+        Variant("10-5", lambda: mlp_from_config(config.model, name="deep_nn_dropout"), config.train),
         Variant("residual", lambda: residual_mlp(width, depth, dropout_rate=rate), config.train),
         Variant("split_merge", lambda: split_merge_mlp(dropout_rate=rate), config.train),
         *(

@@ -83,7 +83,8 @@ def test_a_truncated_file_is_rejected_by_checksum(mnist_copy: Path, tmp_path: Pa
 
 
 def test_the_official_checksums_are_those_of_the_shipped_files() -> None:
-    from tfmlp.data import DEFAULT_MNIST_DIR, MNIST_FILES
+    from tfmlp.data import DEFAULT_MNIST_DIR
+    from tfmlp.mnist_files import MNIST_FILES
 
     listed = dict(reversed(line.split()) for line in (DEFAULT_MNIST_DIR / "SHA256SUMS").read_text().splitlines())
     assert listed == MNIST_FILES

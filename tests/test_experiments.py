@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import labs
 from tfmlp.compare import Comparison
-from tfmlp.expected import AMD_EPYC, MASKS_OF_XLA_PHILOX, MASKS_WITHOUT_XLA, ExpectedAccuracy, Measured
 from tfmlp.runner import RunOptions
 
 pytestmark = pytest.mark.slow  # trains for minutes on the full MNIST: `-m "not slow"` leaves it out
@@ -67,31 +67,30 @@ def test_every_optimizer_trains_and_adam_starts_faster_than_sgd(tmp_path: Path) 
     assert saved["variants"]["adadelta"]["train"] == {**saved["variants"]["adam"]["train"], "optimizer": "adadelta", "learning_rate": 1.0}
 
 
-def test_the_ensemble_beats_its_members(tmp_path: Path) -> None:
+def test_the_ensemble_is_scored_by_its_members_mean_logits(tmp_path: Path) -> None:
+    """The ensemble usually beats its best member, their errors differing, but not at every seed or on
+    every machine. What a correct program always gives: three members that differ, an ensemble whose
+    logits are their mean, and the accuracy that mean gives."""
     comparison = run_short("architectures", tmp_path)
     assert {"10-5", "residual", "split_merge"} <= {variant.name for variant in comparison.variants}
-    assert comparison.extra["ensemble_test_accuracy"] > comparison.extra["best_member_test_accuracy"]
+    members = [variant.result for variant in comparison.variants if variant.name.startswith("member_")]
+    test = comparison.arrays.test
+    logits = [member.model.predict(test.images, verbose=0) for member in members]
+    assert len(logits) == 3 and not np.array_equal(logits[0], logits[1]) and not np.array_equal(logits[1], logits[2])
+    averaged = float(np.mean(np.mean(logits, axis=0).argmax(axis=1) == test.labels))
+    assert abs(comparison.extra["ensemble_test_accuracy"] - averaged) <= 1 / len(test)  # a near-tie two float sums may break apart
+    assert comparison.extra["best_member_test_accuracy"] == max(member.test_accuracy for member in members)
     assert all(comparison[name].result.test_accuracy > 0.93 for name in ("residual", "split_merge"))
+    assert comparison.extra["ensemble_test_accuracy"] > 0.93
     saved = json.loads(comparison.run.metrics.read_text())
     assert saved["ensemble_test_accuracy"] == comparison.extra["ensemble_test_accuracy"]
 
 
-# 10-8 over its full 15 epochs would add two minutes to the suite; two epochs already show that SELU
-# with alpha dropout learns. The band is that command's measured spread, as for the full steps (on the
-# AMD only: 10-8's full runs were the same seed by seed on the Intel), with the masks it draws now and
-# with the two earlier mask streams (`tfmlp.expected`).
-SELU_AFTER_TWO_EPOCHS = ExpectedAccuracy(
-    command="python cli.py lab 10-8 --epochs 2 --seeds 8",
-    runs=(
-        Measured(AMD_EPYC, 777, (0.9582, 0.9571, 0.9582, 0.9546, 0.9434, 0.9545, 0.9584, 0.9588)),
-        Measured(AMD_EPYC + MASKS_OF_XLA_PHILOX, 777, (0.9595, 0.9527, 0.9512, 0.9576, 0.9468, 0.9581, 0.9601, 0.9508)),
-        Measured(AMD_EPYC + MASKS_WITHOUT_XLA, 777, (0.9578, 0.9576, 0.9474, 0.9531, 0.9515, 0.9533, 0.9555, 0.9567)),
-    ),
-)
-
-
 def test_selu_with_alpha_dropout_learns(tmp_path: Path) -> None:
-    lab = labs.get_lab("10-8")
+    """10-8 over its full 15 epochs would add two minutes to the suite; two epochs already show that SELU
+    with alpha dropout learns. The band is that command's measured spread (`labs/measured.toml`), as for
+    the full steps, with the masks it draws now and with the two earlier mask streams."""
+    lab, short = labs.get_lab("10-8"), labs.measured()["python cli.py lab 10-8 --epochs 2"]
     result = lab.run(lab.config.with_training(epochs=2), RunOptions(runs_root=tmp_path))
-    low, high = SELU_AFTER_TWO_EPOCHS.band()
-    assert low <= result.test_accuracy <= high
+    low, high = short.band()
+    assert low <= result.test_accuracy <= high, f"{result.test_accuracy:.4f} outside {short.describe()}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +82,44 @@ def test_a_blank_image_is_refused_in_one_line(finished_run: Path, tmp_path: Path
     result = CliRunner().invoke(cli, ["predict", str(finished_run), str(blank)])
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: {blank} shows no digit (no pixel stands out from the background)"
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims `width` x `height` one-bit pixels and holds none: what Pillow reads before decoding."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # bit depth 1, grayscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def truncated_png(path: Path) -> bytes:
+    """A real digit's PNG, cut in the middle of its pixel data."""
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (200, 200), dtype=np.uint8)).save(path)
+    return path.read_bytes()[:1_000]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda path: png_header(10_000, 6_000), "is 10000 x 6000 pixels (60 megapixels); images of up to 50 megapixels are read: scale it down"),
+        (lambda path: png_header(12_000, 10_000), "is 12000 x 10000 pixels (120 megapixels); images of up to 50 megapixels are read: scale it down"),
+        (lambda path: png_header(20_000, 20_000), "has over 179 megapixels; images of up to 50 megapixels are read: scale it down"),
+        (lambda path: b"digits.csv, not a picture", "is not an image file (PNG, JPEG, ...), or its header is damaged"),
+        (truncated_png, "is a damaged or truncated PNG file: its pixels cannot be decoded"),
+        (lambda path: png_header(28, 28), "is a damaged or truncated PNG file: its pixels cannot be decoded"),
+    ],
+    ids=["60-megapixels", "120-megapixels-where-pillow-warns", "400-megapixels-where-pillow-refuses", "not-an-image", "truncated", "no-pixels"],
+)
+def test_an_image_too_large_not_an_image_or_damaged_is_one_line_naming_it(content, message: str, finished_run: Path, tmp_path: Path) -> None:
+    """The size is read from the header and refused before a pixel is decoded (a 20,000 x 20,000
+    grayscale image would take 1.6 GB as floats): these files are a few bytes each."""
+    image = tmp_path / "digit.png"
+    image.write_bytes(content(image))
+    result = CliRunner().invoke(cli, ["predict", str(finished_run), str(image)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {image} {message}"  # one line: no Pillow warning, no object repr
 
 
 def test_evaluate_recomputes_the_recorded_accuracy(finished_run: Path, tmp_path: Path) -> None:

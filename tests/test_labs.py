@@ -21,16 +21,11 @@ def test_the_steps_are_found_in_course_order_then_the_others() -> None:
 @pytest.mark.parametrize("lab", labs.all_labs(), ids=lambda lab: lab.id)
 def test_every_lab_teaches_and_declares_its_recipe(lab: labs.Lab) -> None:
     heading = "Experiment:" if lab.id in EXPERIMENTS else f"Beyond the course, {lab.id}:" if lab.id in BEYOND else f"Lab {lab.id}:"
-    assert lab.description.startswith(heading)
+    assert lab.description.startswith(heading) and "\n" not in lab.description  # one line: the lesson is in lessons/*.toml
     assert lab.heading.startswith(heading.replace(":", "") if lab.id in EXPERIMENTS else heading)
     assert lab.title
     assert lab.original_accuracy is None or 0.8 < lab.original_accuracy < 1.0
     assert isinstance(lab.config, LabConfig)
-
-
-@pytest.mark.parametrize("lab_id", ["10-2", "10-3", "10-4", "10-5", "10-7", "10-8"])
-def test_every_step_after_the_first_says_what_changed(lab_id: str) -> None:
-    assert "What changed from 10-" in labs.get_lab(lab_id).description
 
 
 @pytest.mark.parametrize("lab_id", ["10-1", "10-2", "10-3", "10-4", "10-5", "10-8"])

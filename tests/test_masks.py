@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.config import TrainConfig
 from tfmlp.epoch_step import WholeEpochTrainer
 from tfmlp.masks import ThreeFryMasks, with_threefry_masks

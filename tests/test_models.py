@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import keras
 import numpy as np
 import pytest
 
 import labs
-from tfmlp.models import ensemble, mlp, residual_mlp, softmax_regression, split_merge_mlp
+from tfmlp.config import LabConfig
+from tfmlp.models import ensemble, mlp, mlp_from_config, residual_mlp, softmax_regression, split_merge_mlp
 
 EXPECTED_PARAMETERS = {
     "10-1": 7_850,
@@ -36,6 +39,33 @@ def test_every_lab_builds_a_model_of_logits_with_its_known_size(lab: labs.Lab) -
     assert model.count_params() == EXPECTED_PARAMETERS[lab.id]
     logits = model(np.zeros((3, 784), np.float32), training=False)
     assert tuple(logits.shape) == (3, 10)
+
+
+def layer_by_layer(model: keras.Model) -> list[tuple[str, dict]]:
+    """Each layer's class and configuration: units, activation, rates, momentum, dtype, and its initializers'
+    classes and arguments."""
+    return [(type(layer).__name__, layer.get_config()) for layer in model.layers]
+
+
+@pytest.mark.parametrize("lab", [lab for lab in labs.all_labs() if hasattr(lab.module, "build_model")], ids=lambda lab: lab.id)
+def test_a_steps_own_network_is_the_factorys_for_its_config_weight_for_weight(lab: labs.Lab) -> None:
+    """Each step writes its network out as Keras layers; the factory builds the same from the step's CONFIG
+    (layers in the same order with the same units, activations, initializers and names), so a `--config`
+    override, which the factory builds, changes only what it names, and the same seed draws the same weights."""
+    keras.utils.set_random_seed(777)
+    own = lab.module.build_model()
+    keras.utils.set_random_seed(777)
+    factory = mlp_from_config(lab.config.model)
+    assert layer_by_layer(own) == layer_by_layer(factory)
+    assert own.count_params() == factory.count_params() == lab.config.model.parameter_count()
+    assert all(np.array_equal(mine, its) for mine, its in zip(own.get_weights(), factory.get_weights(), strict=True))
+
+
+def test_a_step_trains_its_own_network_and_the_factorys_for_another_config() -> None:
+    lab = labs.get_lab("10-5")
+    assert lab.build_model().name == "deep_nn_dropout"  # labs/lab_10_5_dropout.py's build_model
+    without_dropout = lab.build_model(LabConfig(model=dataclasses.replace(lab.config.model, dropout_rate=0.0)))
+    assert without_dropout.name == "10-5" and not any("Dropout" in type(layer).__name__ for layer in without_dropout.layers)
 
 
 def test_softmax_regression_has_no_hidden_layer() -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.callbacks import CompilationReport
 from tfmlp.config import ConfigError, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp, softmax_regression
 from tfmlp.plan import Machine, Plan, choose_plan
+from tfmlp.seeding import seed_globally
 from tfmlp.training import Placement, build_and_compile, compile_model, train_epochs, trains_whole_epochs
 
 AVX512 = frozenset({"avx2", "avx512f"})
@@ -94,11 +96,14 @@ def test_bfloat16_learns_as_float32_does(small_mnist: MnistArrays) -> None:
     accuracies = {}
     for precision in ("float32", "bfloat16"):
         config = TrainConfig(epochs=2, precision=precision, deterministic=True)  # no XLA for either
+        seed_globally(config.seed)  # the same initial weights for both
         data = make_datasets(small_mnist, 100, config.seed)
         model = build_and_compile(lambda: mlp([64, 64], dropout_rate=0.3), data, config, on(Machine(AVX512_BF16)))
         lines: list[str] = []
         history = train_epochs(model, data, 0, 2, [CompilationReport(lines.append)])
-        assert lines[0].startswith(f"Compiled without XLA, {'float32' if precision == 'float32' else 'bfloat16 products'}")
+        products = "float32" if precision == "float32" else "bfloat16 products (float32 weights)"
+        xla = "with" if Machine.this().gpus else "without"  # the plan leaves XLA to Keras's "auto", which takes the real device's
+        assert lines[0] == f"Compiled {xla} XLA, {products}, 50 batches per call"
         assert history.history["loss"][1] < history.history["loss"][0]
         accuracies[precision] = history.history["val_accuracy"][1]
     assert accuracies["bfloat16"] == pytest.approx(accuracies["float32"], abs=0.03)
@@ -166,4 +171,4 @@ def test_softmax_regression_has_nothing_to_multiply_in_bfloat16_and_keeps_xla_on
 
 def test_compile_model_leaves_a_cpu_without_xla_unless_asked() -> None:
     assert compile_model(mlp([32]), TrainConfig(), xla=True).jit_compile is True
-    assert compile_model(mlp([32]), TrainConfig()).jit_compile is False  # Keras resolves "auto" so on a CPU
+    assert compile_model(mlp([32]), TrainConfig()).jit_compile is bool(Machine.this().gpus)  # Keras's "auto": XLA on a GPU only

@@ -1,4 +1,9 @@
-"""README's "Use tfmlp in your own code" examples run as written (one epoch instead of five)."""
+"""The READMEs, the front page of the course: their commands are the CLI's, and their code runs.
+
+README.md and README.ko.md stay short and say the same: the set-up command, the learner's loop, the steps
+table, one example. The library page (docs/library.md) holds the whole "use tfmlp in your own code"
+examples, which run here as written (one epoch instead of five); the README's example is the first of them.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +15,44 @@ from pathlib import Path
 
 import pytest
 
+import cli
+import labs
+from labs.__main__ import PAGES, with_table
+
 REPOSITORY = Path(__file__).resolve().parent.parent
+READMES = ["README.md", "README.ko.md"]
+INSTALL_AND_RUN = "pip install -r requirements.txt && python cli.py lab 10-1\n"
+DEVELOPERS_CHECK = "python -m pytest\n"
+LEARNERS_LOOP = ["list", "explain", "lab", "tensorboard", "predict"]
+
+
+def sections(path: Path) -> list[str]:
+    """A markdown file cut at its `## ` headings; the first piece is what comes before the first one."""
+    return path.read_text(encoding="utf-8").split("\n## ")
+
+
+def code_blocks(text: str, language: str = "[a-z]*") -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.DOTALL)
 
 
 def examples() -> list[str]:
-    readme = (REPOSITORY / "README.md").read_text()
-    section = readme.split("## Use tfmlp in your own code", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    """The library page's Python examples, in order."""
+    return code_blocks((REPOSITORY / "docs" / "library.md").read_text(encoding="utf-8"), "python")
 
 
-def test_the_section_has_both_examples() -> None:
+def test_the_library_page_has_both_examples() -> None:
     blocks = examples()
     assert len(blocks) == 2
     assert "mlp([1024, 1024, 1024]" in blocks[0] and "load_model" in blocks[0]
     assert "keras.Model(inputs, logits)" in blocks[1]
+
+
+@pytest.mark.parametrize("name", READMES)
+def test_the_readme_example_is_the_start_of_the_library_example_that_runs(name: str) -> None:
+    readme_examples = code_blocks((REPOSITORY / name).read_text(encoding="utf-8"), "python")
+    assert len(readme_examples) == 1
+    assert examples()[0].startswith(readme_examples[0])
+    assert len(readme_examples[0].splitlines()) <= 12, "the front page's example stays about ten lines"
 
 
 @pytest.mark.slow
@@ -43,26 +72,56 @@ def test_a_readme_example_runs(index: int, tmp_path: Path) -> None:
         assert (tmp_path / "my_mlp.keras").is_file()
 
 
-def setup_commands(name: str) -> list[str]:
-    """The commands of a README's set-up: the code blocks of its first section."""
-    readme = (REPOSITORY / name).read_text(encoding="utf-8")
-    first_section = readme.split("\n## ", 2)[1]
-    return re.findall(r"```\n(.*?)```", first_section, re.DOTALL)
+@pytest.mark.parametrize("name", READMES)
+def test_the_first_section_installs_and_runs_the_first_step(name: str) -> None:
+    """A learner's first command runs 10-1, where the course starts; nothing else waits in the set-up."""
+    assert code_blocks(sections(REPOSITORY / name)[1]) == [INSTALL_AND_RUN]
 
 
-def test_both_readmes_name_the_same_set_up_and_test_commands() -> None:
-    english, korean = setup_commands("README.md"), setup_commands("README.ko.md")
-    assert english == ["pip install -r requirements.txt && python cli.py lab 10-4\n", "python -m pytest\n"]
-    assert korean == english
-    assert "python -m pytest" in (REPOSITORY / ".ci" / "run").read_text()  # what CI runs is what they say
+@pytest.mark.parametrize("name", READMES)
+def test_the_tests_are_the_developers_check_at_the_end(name: str) -> None:
+    """The 15-minute suite is named in the last section, for developers, not as a learner's next step."""
+    pieces = sections(REPOSITORY / name)
+    assert code_blocks(pieces[-1]) == [DEVELOPERS_CHECK]
+    assert all(DEVELOPERS_CHECK not in code_blocks(piece) for piece in pieces[:-1])
+    assert DEVELOPERS_CHECK.strip() in (REPOSITORY / ".ci" / "run").read_text()  # what CI runs is what they say
+
+
+@pytest.mark.parametrize("name", READMES)
+def test_the_learners_loop_is_list_explain_lab_tensorboard_predict(name: str) -> None:
+    commands = code_blocks(sections(REPOSITORY / name)[2])
+    assert len(commands) == 1
+    lines = commands[0].splitlines()
+    assert all(line.startswith("python cli.py ") for line in lines)
+    names = [line.split()[2] for line in lines]
+    assert names == LEARNERS_LOOP
+    assert set(names) <= set(cli.cli.commands), "every command of the loop is one the CLI has"
+
+
+@pytest.mark.parametrize("name", READMES)
+def test_the_readme_stays_a_front_page(name: str) -> None:
+    """About 1,500 words; everything else lives on the docs pages it links to."""
+    assert len((REPOSITORY / name).read_text(encoding="utf-8").split()) < 2000
 
 
 def test_the_korean_readme_is_the_whole_readme() -> None:
     """Every section of README.md has one in README.ko.md, in the same order, with the same code."""
-    def sections(name: str) -> list[list[str]]:
-        readme = (REPOSITORY / name).read_text(encoding="utf-8")
-        return [re.findall(r"```[a-z]*\n(.*?)```", section, re.DOTALL) for section in readme.split("\n## ")]
-
-    english, korean = sections("README.md"), sections("README.ko.md")
+    english, korean = sections(REPOSITORY / "README.md"), sections(REPOSITORY / "README.ko.md")
     assert len(korean) == len(english)
-    assert korean == english
+    assert [code_blocks(section) for section in korean] == [code_blocks(section) for section in english]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_tables_of_results_are_made_from_the_measured_runs(name: str) -> None:
+    page = (REPOSITORY / name).read_text(encoding="utf-8")
+    assert with_table(page, name) == page, f"{name}'s table is not the data's: run `python -m labs`"
+    marker, language, _ = PAGES[name]
+    table = page.split(marker + "\n", 1)[1].split("\n\n", 1)[0]
+    lab = labs.get_lab("10-5")
+    low, high = lab.expected.band()
+    assert f"| 10-5 | {lab.lesson(language).title} | 0.9804 |" in table and f"| {low:.4f} – {high:.4f} |" in table
+
+
+def test_a_page_without_its_tables_marker_is_refused_in_one_line() -> None:
+    with pytest.raises(ValueError, match=r"^no table marker in README.md; put this line before its table: <!-- steps: "):
+        with_table("# README\n\n| a | b |\n", "README.md")

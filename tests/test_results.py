@@ -37,7 +37,8 @@ def test_seeds_trains_one_run_per_seed_and_prints_the_spread(two_seeds: tuple[Pa
     configs = [json.loads(config.read_text()) for config in sorted(runs.glob("custom/*/config.json"))]
     assert sorted(config["train"]["seed"] for config in configs) == [5, 6]
     accuracies = recorded(runs, "test_accuracy")
-    assert accuracies[0] != accuracies[1], "two seeds, two different networks"
+    losses = recorded(runs, "test_loss")  # not the accuracies: two networks may get as many test images right
+    assert losses[0] != losses[1], "two seeds, two different networks"
     mean, std = statistics.fmean(accuracies), statistics.stdev(accuracies)
     assert "--- seed 5 (1 of 2)" in output and "--- seed 6 (2 of 2)" in output
     expected = f"test accuracy  {mean:.4f} ± {std:.4f} (min {min(accuracies):.4f}, max {max(accuracies):.4f}, n 2)"
@@ -88,7 +89,7 @@ def test_report_without_runs_is_one_line_and_exit_code_2(tmp_path: Path) -> None
 
 def test_seeds_is_refused_where_it_cannot_apply() -> None:
     for args, message in [
-        (["lab", "10-6", "--seeds", "2"], "Error: 10-6 cannot run over seeds: only the steps that train one model can"),
+        (["lab", "10-6", "--seeds", "2"], "Error: 10-6 does not use --seeds; of the training options it takes --epochs, --batch-size, --learning-rate, --seed, --precision, --deterministic, --config"),
         (["lab", "10-4", "--seeds", "0"], "Error: Invalid value for '--seeds': 0 is not in the range x>=1."),
         (["lab", "10-4", "--resume", "--seeds", "2"], "Error: --resume continues the run with its own configuration; leave out --seeds"),
     ]:

@@ -9,14 +9,15 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import keras_tuner
 import numpy as np
 import pytest
+import tensorflow as tf
 from click.testing import CliRunner
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from cli import cli
-from tfmlp._tf import keras, tf
 from tfmlp.config import LabConfig
 from tfmlp.data import MnistArrays, Split
 from tfmlp.tuning import SearchSpace, load_space, search

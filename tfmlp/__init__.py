@@ -28,6 +28,7 @@ _LAZY_EXPORTS = {
     "place": "tfmlp.training",
     "TrainResult": "tfmlp.training",
     "TrainingDiverged": "tfmlp.training",
+    "seed_globally": "tfmlp.seeding",
     "create_run_dir": "tfmlp.runs",
     "load_run_model": "tfmlp.inference",
     "predict_digits": "tfmlp.inference",

@@ -7,14 +7,17 @@ automatic differentiation on the same batch.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import Any
+from dataclasses import dataclass
 
-from tfmlp._tf import tf
+import tensorflow as tf
+
 from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
+from tfmlp.files import write_json
 from tfmlp.runner import RunOptions, start_run
-from tfmlp.runs import write_json
+from tfmlp.seeding import seed_globally
 
 
 class SigmoidNet(tf.Module):
@@ -81,12 +84,24 @@ def sigmoid_prime(x: tf.Tensor) -> tf.Tensor:
     return tf.sigmoid(x) * (1 - tf.sigmoid(x))
 
 
-def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden: int, steps: int, report_every: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HandTrainedResult:
+    """What lab 10-X1 measured, as its `metrics.json` holds it (and `lab --seeds` spreads)."""
+
+    test_accuracy: float
+    train_seconds: float
+    correct_of_1000: list[int]  # of the first 1,000 test images, every `report_every` steps
+    steps: int
+
+
+def train_by_hand(
+    lab_id: str, config: LabConfig, options: RunOptions, *, hidden: int, steps: int, report_every: int
+) -> HandTrainedResult:
     """Lab 10-X1's loop: `steps` hand-written descent steps, counting correct test answers as it goes.
 
     Args:
         lab_id: names the run folder.
-        config: batch size, learning rate and seed in `config.train`.
+        config: batch size, learning rate, seed and op determinism in `config.train`.
         options: data and output folders.
         hidden: hidden units.
         steps: batches to train on.
@@ -96,6 +111,7 @@ def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden
         The figures also written to `metrics.json`.
     """
     arrays, run = start_run(lab_id, {"lab": lab_id, **config.to_dict(), "steps": steps}, options)
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle's order: the seed's alone
     train = make_datasets(arrays, config.train.batch_size, config.train.seed).train.repeat()
     network = SigmoidNet(hidden, config.train.seed)
     probe_images, probe_labels = arrays.test.images[:1_000], arrays.test.labels[:1_000]
@@ -111,6 +127,6 @@ def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden
     test_accuracy = network.count_correct(arrays.test.images, arrays.test.labels) / len(arrays.test)
     print("Learning Finished!")
     print(f"Accuracy: {test_accuracy:.4f}")
-    metrics = {"lab": lab_id, "status": "finished", "test_accuracy": test_accuracy, "correct_of_1000": counts, "train_seconds": seconds, "steps": steps}
-    write_json(run.metrics, metrics)
-    return metrics
+    result = HandTrainedResult(test_accuracy, seconds, counts, steps)
+    write_json(run.metrics, {"lab": lab_id, "status": "finished", **dataclasses.asdict(result)})
+    return result

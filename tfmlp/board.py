@@ -13,8 +13,9 @@ class TensorBoardMissingError(RuntimeError):
 def serve(logdir: Path, port: int) -> None:
     """Start TensorBoard on `logdir` at http://localhost:`port`/ and keep it up until interrupted.
 
-    TensorFlow is imported first, through `tfmlp._tf`: TensorBoard would import it on the first page
-    load, and its start-up lines would land in the middle of the server's output.
+    Start TensorFlow first (`tfmlp.startup.start_tensorflow_quietly`, as `cli.py tensorboard` does):
+    TensorBoard imports it on the first page load, and its start-up lines would land in the middle
+    of the server's output.
 
     Raises:
         TensorBoardMissingError: the tensorboard package is not installed.
@@ -24,7 +25,6 @@ def serve(logdir: Path, port: int) -> None:
         from tensorboard import program
     except ImportError:
         raise TensorBoardMissingError("the tensorboard package is missing: pip install tensorboard") from None
-    import tfmlp._tf  # noqa: F401  (TensorFlow, imported quietly)
 
     board = program.TensorBoard()
     board.configure(argv=[None, "--logdir", str(logdir), "--host", "localhost", "--port", str(port), "--load_fast", _load_fast()])

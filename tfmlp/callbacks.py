@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.data import MnistDatasets
+from tfmlp.files import FileNotWritten
 from tfmlp.models import multiplies_in_bfloat16
 
 HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the shape shows, the cost stays low
+
+# TensorFlow's summary writers raise a failed write as an op error, the errno mapped to a status:
+# ENOSPC and EDQUOT to ResourceExhaustedError (which running out of memory raises too), EFBIG to
+# OutOfRangeError (which Keras, in a batch's callback, takes for the end of the data: the epoch would
+# end early, unsaid).
+_WRITE_FAILURES = {
+    tf.errors.ResourceExhaustedError: "no space left on device, or over quota",
+    tf.errors.OutOfRangeError: "file too large",
+    tf.errors.PermissionDeniedError: "permission denied",
+}
+
+
+@contextlib.contextmanager
+def summaries_written(log_dir: str | Path) -> Iterator[None]:
+    """TensorBoard summaries written to `log_dir` inside; a failed write ends as `FileNotWritten`, one
+    line that names the folder, instead of TensorFlow's op error (see `_WRITE_FAILURES`).
+
+    Raises:
+        FileNotWritten: a summary could not be written (a full disk, say).
+    """
+    try:
+        yield
+    except tf.errors.OpError as error:
+        reason = _WRITE_FAILURES.get(type(error), "the write failed")
+        raise FileNotWritten(f"cannot write the TensorBoard logs in {log_dir}: {reason}") from None
 
 
 class EpochCostLogger(keras.callbacks.Callback):
@@ -80,7 +109,8 @@ class Diagnostics(keras.callbacks.Callback):
         self._epoch_started = self._probing_seconds = 0.0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._writer = tf.summary.create_file_writer(self._log_dir)
+        with summaries_written(self._log_dir):
+            self._writer = tf.summary.create_file_writer(self._log_dir)
         self._look_inside = LayerProbe(self.model)
         self._is_relu = [layer.get_config().get("activation") == "relu" for layer in self._look_inside.activation_layers]
         self._probe_and_write = tf.function(self._probe_and_write_eagerly, autograph=False)  # traced once: a tenth of the eager time
@@ -98,20 +128,22 @@ class Diagnostics(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self._epoch_started - self._probing_seconds
         step = self._step()
-        with self._writer.as_default(step=step):
+        with summaries_written(self._log_dir), self._writer.as_default(step=step):
             tf.summary.scalar("samples_per_second", self._samples_per_epoch / seconds)
         self._probe(step)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        self._writer.close()
+        with summaries_written(self._log_dir):
+            self._writer.close()
 
     def _step(self) -> int:
         return int(self.model.optimizer.iterations)
 
     def _probe(self, step: int) -> None:
         started = time.perf_counter()
-        self._probe_and_write(tf.constant(step, tf.int64))
-        self._writer.flush()
+        with summaries_written(self._log_dir):  # the probe is one batch: what fails in it is the write (which flushes)
+            self._probe_and_write(tf.constant(step, tf.int64))
+            self._writer.flush()
         self._probing_seconds += time.perf_counter() - started
 
     def _probe_and_write_eagerly(self, step: tf.Tensor) -> None:
@@ -129,9 +161,32 @@ class Diagnostics(keras.callbacks.Callback):
                 tf.summary.scalar("dead_relu/all", dead_fraction(tf.concat(relus, axis=1)))
 
 
+def _writes_named(hook: Callable[..., None]) -> Callable[..., None]:
+    """`hook` of Keras's TensorBoard callback, a failed write of which ends as `FileNotWritten`."""
+
+    @functools.wraps(hook)
+    def named(self: keras.callbacks.TensorBoard, *args: Any, **kwargs: Any) -> None:
+        with summaries_written(self.log_dir):
+            hook(self, *args, **kwargs)
+
+    return named
+
+
+class TensorBoard(keras.callbacks.TensorBoard):
+    """Keras's TensorBoard callback, whose failed writes end the run as `FileNotWritten` (`summaries_written`):
+    the hooks that write in this project's use (the model's summary and graph, the validation scalars,
+    the epoch's scalars and histograms, closing)."""
+
+    set_model = _writes_named(keras.callbacks.TensorBoard.set_model)
+    on_train_batch_end = _writes_named(keras.callbacks.TensorBoard.on_train_batch_end)
+    on_test_end = _writes_named(keras.callbacks.TensorBoard.on_test_end)
+    on_epoch_end = _writes_named(keras.callbacks.TensorBoard.on_epoch_end)
+    on_train_end = _writes_named(keras.callbacks.TensorBoard.on_train_end)
+
+
 def tensorboard(log_dir: str | Path) -> keras.callbacks.TensorBoard:
     """Keras's TensorBoard logging as every lab uses it: per-epoch scalars and weight histograms."""
-    return keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=1)
+    return TensorBoard(log_dir=str(log_dir), histogram_freq=1)
 
 
 def lab_callbacks(

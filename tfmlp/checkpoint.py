@@ -6,21 +6,25 @@ back before `fit` continues. Why not `keras.callbacks.BackupAndRestore`: it keep
 random generators' state (Keras does not save it with the weights) nor the history, and its epoch
 is known only once `fit` has started, too late to start the data stream at the right epoch.
 
-The folder holds `epoch-NNNN.weights.h5` and `state.json`. `state.json` is replaced atomically
-after the weights it names are complete, so a kill at any moment leaves the last completed epoch.
+Epoch N is two files, `epoch-NNNN.weights.h5` and its state `epoch-NNNN.json`, which records the
+weights file's size and SHA-256. Each is written whole (`tfmlp.files`), the state after its weights,
+and the last two epochs are kept: a kill at any moment leaves the last completed epoch, and if its
+files are damaged later (a disk fault, a copy cut short), the checksum says so and the epoch
+before it is still there.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras
-from tfmlp.runs import write_json
+import keras
 
-STATE_FILE = "state.json"
+from tfmlp.files import DamagedFile, read_json, write_json, written_whole
+
+KEPT_EPOCHS = 2  # the last one, and the one before it in case the last is damaged
 
 
 @dataclass
@@ -29,6 +33,20 @@ class Checkpoint:
 
     epochs_done: int = 0
     history: dict[str, list[float]] = field(default_factory=dict)
+
+
+class NoIntactEpoch(ValueError):
+    """A checkpoint folder holds saved epochs, but every one of them is damaged."""
+
+
+@dataclass(frozen=True)
+class SavedEpoch:
+    """One completed epoch in a checkpoint folder, its files checked."""
+
+    epochs_done: int
+    weights: Path
+    random_states: list[list[int]]
+    history: dict[str, list[float]]
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -42,36 +60,95 @@ class EpochCheckpoint(keras.callbacks.Callback):
         for name, value in (logs or {}).items():
             self._history.setdefault(name, []).append(float(value))
         self._directory.mkdir(parents=True, exist_ok=True)
-        weights = self._directory / f"epoch-{epoch + 1:04d}.weights.h5"
-        self.model.save_weights(weights)
-        state = {"epochs_done": epoch + 1, "weights": weights.name, "random_states": _random_states(self.model), "history": self._history}
-        write_json(self._directory / STATE_FILE, state)
-        for older in self._directory.glob("epoch-*.weights.h5"):
-            if older != weights:
-                older.unlink()
+        weights = self._directory / f"{_epoch_name(epoch + 1)}.weights.h5"
+        with written_whole(weights) as temporary:
+            self.model.save_weights(temporary)
+        state = {
+            "epochs_done": epoch + 1,
+            "weights": weights.name,
+            "weights_size": weights.stat().st_size,
+            "weights_sha256": _sha256(weights),
+            "random_states": _random_states(self.model),
+            "history": self._history,
+        }
+        write_json(weights.with_name(f"{_epoch_name(epoch + 1)}.json"), state)
+        stale = _epoch_name(epoch + 1 - KEPT_EPOCHS)
+        for older in (self._directory / f"{stale}.json", self._directory / f"{stale}.weights.h5"):
+            older.unlink(missing_ok=True)
+
+
+def newest_intact_epoch(directory: Path) -> tuple[SavedEpoch | None, list[DamagedFile]]:
+    """The newest epoch saved in `directory` whose files are intact, and the damaged files of newer ones.
+
+    Returns:
+        The epoch (None when none was saved: a fresh start), and what was damaged, newest first.
+
+    Raises:
+        NoIntactEpoch: epochs were saved, but every one is damaged.
+    """
+    damaged: list[DamagedFile] = []
+    for state_file in sorted(directory.glob("epoch-*.json"), key=lambda path: (len(path.name), path.name), reverse=True):
+        try:
+            return _read_epoch(state_file), damaged
+        except DamagedFile as error:
+            damaged.append(error)
+    if damaged:
+        raise NoIntactEpoch(f"no epoch in {directory} is intact: {'; '.join(map(str, damaged))}")
+    return None, damaged
 
 
 def restore_checkpoint(model: keras.Model, directory: Path) -> Checkpoint:
-    """Load the last completed epoch saved in `directory` into a compiled `model`; a fresh start if none.
+    """Load the newest intact epoch saved in `directory` into a compiled `model`; a fresh start if none.
 
     Call it inside the distribution strategy's scope, where the model was built.
+
+    Raises:
+        NoIntactEpoch: epochs were saved, but every one is damaged.
     """
-    state_file = directory / STATE_FILE
-    if not state_file.is_file():
+    saved, _ = newest_intact_epoch(directory)
+    if saved is None:
         return Checkpoint()
-    state = json.loads(state_file.read_text())
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)  # its slots must exist to receive the saved state
-    model.load_weights(directory / state["weights"])
-    for variable, value in zip(_random_state_variables(model), state["random_states"], strict=True):
+    model.load_weights(saved.weights)
+    for variable, value in zip(_random_state_variables(model), saved.random_states, strict=True):
         variable.assign(value)
-    return Checkpoint(state["epochs_done"], state["history"])
+    return Checkpoint(saved.epochs_done, saved.history)
 
 
 def saved_epochs(directory: Path) -> int:
-    """Epochs completed by the checkpoint in `directory` (0 when there is none)."""
-    state_file = directory / STATE_FILE
-    return json.loads(state_file.read_text())["epochs_done"] if state_file.is_file() else 0
+    """Epochs completed by the newest intact epoch in `directory` (0 when there is none)."""
+    try:
+        saved, _ = newest_intact_epoch(directory)
+    except NoIntactEpoch:
+        return 0
+    return saved.epochs_done if saved else 0
+
+
+def _read_epoch(state_file: Path) -> SavedEpoch:
+    """The epoch that `state_file` describes, once its weights file is checked against the size and checksum it records."""
+    state = read_json(state_file)
+    try:
+        weights, size, digest = state_file.with_name(state["weights"]), int(state["weights_size"]), state["weights_sha256"]
+        saved = SavedEpoch(int(state["epochs_done"]), weights, state["random_states"], state["history"])
+    except (KeyError, TypeError, ValueError):
+        raise DamagedFile(state_file, "not a checkpoint's state") from None
+    if not weights.is_file():
+        raise DamagedFile(weights, "missing", f"{weights} is missing")
+    if (actual := weights.stat().st_size) != size:
+        raise DamagedFile(weights, f"{actual:,} bytes where {size:,} were written")
+    if _sha256(weights) != digest:
+        raise DamagedFile(weights, "its content differs from what was written: the checksum does not match")
+    return saved
+
+
+def _epoch_name(epochs_done: int) -> str:
+    return f"epoch-{epochs_done:04d}"
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _random_state_variables(model: keras.Model) -> list[Any]:

@@ -11,16 +11,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tfmlp._tf import keras
+import keras
+
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import layer_gradient_norms
+from tfmlp.files import write_json
 from tfmlp.plots import plot_curves
 from tfmlp.runner import RunOptions, diverged_runs_recorded, start_run
-from tfmlp.runs import RunDir, write_json
+from tfmlp.runs import RunDir
+from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import TrainResult, fit_and_evaluate, place
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -143,6 +147,7 @@ def compare_variants(
                 norms.update(layer_gradient_norms(model, *probe))
                 return model
 
+            seed_globally(variant.train.seed, deterministic_ops=variant.train.deterministic)  # every variant from the same seed
             data = make_datasets(arrays, variant.train.batch_size, variant.train.seed)
             result = fit_and_evaluate(
                 build_and_probe,

@@ -31,8 +31,9 @@ def compile_cache_dir() -> Path:
 
 def use_compile_cache() -> None:
     """Has XLA keep and reuse its compiled programs in `compile_cache_dir()`, unless `TF_XLA_FLAGS`
-    already names a folder. TensorFlow reads the flags when it first runs a graph, so `tfmlp._tf`
-    calls this before importing it; where the folder cannot be made, XLA compiles as usual."""
+    already names a folder. TensorFlow reads the flags when it first runs a graph, so
+    `tfmlp.startup.start_tensorflow_quietly` calls this before importing it; where the folder
+    cannot be made, XLA compiles as usual."""
     flags = os.environ.get("TF_XLA_FLAGS", "")
     if FLAG in flags:
         return

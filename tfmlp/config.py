@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +24,18 @@ TEST_SIZE = 10_000
 MAX_SEED = 2**32 - 1  # numpy's and TensorFlow's seeds are unsigned 32-bit
 
 
+# A refused value as the message shows it: short, however long or deeply nested the file's value was.
+_SHORT = reprlib.Repr()  # Python 3.11's takes no arguments
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 8, 8, 8, 60, 60
+
+
 class ConfigError(ValueError):
     """A configuration holds a value no model or training accepts; the message names the field,
     what it got and what is valid, e.g. "model.dropout_rate must be a number in [0, 1), got 1.0"."""
 
     @classmethod
     def of(cls, name: str, got: Any, valid: str) -> ConfigError:
-        return cls(f"{name} must be {valid}, got {got!r}")
+        return cls(f"{name} must be {valid}, got {_SHORT.repr(got)}")
 
     def within(self, section: str) -> ConfigError:
         """The same error, its field named as part of `section` ("model", "train")."""
@@ -227,13 +233,18 @@ class LabConfig:
 
 def read_json_object(path: str | Path, allowed_keys: set[str], what: str) -> dict[str, Any]:
     """A JSON object from a user's file, refused in plain words (ValueError) when the file is missing,
-    is not JSON, is not an object or has keys outside `allowed_keys` (a typo must not be ignored)."""
+    is not text or not JSON, nests deeper than Python's parser can follow (it would end in a
+    RecursionError), is not an object or has keys outside `allowed_keys` (a typo must not be ignored)."""
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a text file of JSON (byte {error.start} is not UTF-8)") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"{path} nests its JSON too deeply to read; a {what} is an object of fields a few levels deep") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold a JSON object of {what} fields, got {type(data).__name__} {json.dumps(data)[:40]}")
     unknown = sorted(set(data) - allowed_keys)

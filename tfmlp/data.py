@@ -17,24 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 
-from tfmlp._tf import keras, tf
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, VALIDATION_SIZE  # noqa: F401  (NUM_CLASSES: re-exported)
+from tfmlp.mnist_files import MnistDataError  # noqa: F401  (re-exported: what read_mnist raises)
 
 
 _CHECKOUT_MNIST_DIR = Path(__file__).resolve().parent.parent / "MNIST_data"
 # In a checkout, the shipped copy; where tfmlp is installed as a package, MNIST_data/ beside you.
 DEFAULT_MNIST_DIR = _CHECKOUT_MNIST_DIR if _CHECKOUT_MNIST_DIR.is_dir() else Path("MNIST_data")
-MNIST_FILES = {  # the four original files and their official SHA-256 sums (MNIST_data/SHA256SUMS; tfds registers the same)
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-}
-
-
-class MnistDataError(ValueError):
-    """The MNIST folder is missing, incomplete or corrupted; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -199,10 +190,10 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
         arrays: the splits from `read_mnist` (or any subset of them, for quick experiments).
         batch_size: examples per training batch. Validation and test come as one batch each, as
             the original fed them, so evaluating them is one call of the compiled test step.
-        seed: seeds the training set's shuffle, which draws a new order each epoch. TensorFlow
-            derives a shuffle's order from the global seed and the op's seed together, so this
-            sets the global seeds too (`keras.utils.set_random_seed`): the order then depends on
-            `seed` alone, not on whatever ran before.
+        seed: orders the training set's epochs: `epochs` and `epoch_orders` by `seed` and the
+            epoch alone. `train` reshuffles each epoch by TensorFlow's global seed and `seed`
+            together, and this leaves the global seed alone: for a `train` order that depends on
+            `seed` alone, call `tfmlp.seeding.seed_globally(seed)` first, as `cli.py` does.
 
     Returns:
         The three pipelines and the number of training examples.
@@ -210,7 +201,6 @@ def make_datasets(arrays: MnistArrays, batch_size: int, seed: int) -> MnistDatas
     Example:
         >>> data = make_datasets(read_mnist(), batch_size=100, seed=777)
     """
-    keras.utils.set_random_seed(seed)
     train_tensors = (tf.constant(arrays.train.images), tf.constant(arrays.train.labels))  # the one copy of them
 
     def pipeline(images_and_labels: tuple[Any, Any], batch_size: int, shuffle_size: int = 0) -> tf.data.Dataset:

@@ -3,9 +3,9 @@ and what each activation layer outputs."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
-
-from tfmlp._tf import keras, tf
+import tensorflow as tf
 
 ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.LeakyReLU)
 

@@ -1,25 +1,38 @@
 """What a finished run's `model.keras` is for: reading digits from image files, and re-testing it.
 
-A photo or a drawing is not an MNIST image. MNIST digits are white on black, fitted into a 20x20 box
-and centred by their centre of mass in a 28x28 frame; `read_digit` prepares any picture that way,
-so that the model sees what it was trained on.
+A photo or a drawing is not an MNIST image. MNIST digits are white on black paper, written with
+pens of similar widths, fitted into a 20x20 box and centred by their centre of mass in a 28x28
+frame; `read_digit` prepares any picture that way (grey paper made black, a hairline or a felt-tip
+stroke brought to an MNIST pen's width), so that the model sees what it was trained on.
 """
 
 from __future__ import annotations
 
-import json
+import io
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tfmlp._tf import keras, tf
 from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.files import DamagedFile, read_json
 from tfmlp.runs import RunDir
 
 MNIST_SIDE = 28
 MNIST_BOX = 20  # MNIST fitted each digit into 20x20 pixels, then centred it in 28x28
 INK = 0.25  # pixels brighter than this (after inverting light paper) belong to the digit
+# The largest image `read_digit` decodes, checked in the file's header before any pixel is read: a
+# phone's 48-megapixel photo fits; as floats it takes 0.2 GB, and a 20,000 x 20,000 one would take 1.6.
+MAX_MEGAPIXELS = 50
+# MNIST's strokes, as a fraction of a digit's longer side (`stroke_width`, over its test digits): a
+# stroke below the 1st percentile is widened to the median, one above the 95th narrowed to the 85th.
+THINNEST, MEDIAN, THICKEST, THICK = 0.071, 0.12, 0.175, 0.15
+WORK_SIDE = 4 * MNIST_BOX  # strokes are widened or narrowed with a digit this large: fine enough, and fast
 
 
 @dataclass(frozen=True)
@@ -44,36 +57,161 @@ def load_run_model(run_dir: str | Path) -> keras.Model:
         >>> model = load_run_model("runs/10-4/20261124-120000")
 
     Raises:
-        ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish).
+        ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish);
+            `DamagedFile`: its `model.keras` is not whole.
     """
     path = RunDir(Path(run_dir)).model
     if not path.is_file():
         raise ValueError(f"{run_dir} has no model.keras: give the folder of a finished lab run (see `cli.py runs`)")
+    _check_archive(path)
     return keras.saving.load_model(path, safe_mode=True)
 
 
-def read_digit(path: str | Path) -> np.ndarray:
-    """An image file of any size and colour as an MNIST image: 784 floats in [0, 1], light digit on dark.
+def _check_archive(path: Path) -> None:
+    """Refuse a `.keras` file (a zip archive) that is not whole, before Keras reads it: Keras calls a
+    truncated one "File not found". Every member's CRC-32 is checked."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+    except zipfile.BadZipFile:
+        raise DamagedFile(path, "not a whole Keras model file: cut short or overwritten") from None
+    except OSError as error:
+        raise DamagedFile.unreadable(path, error) from None
+    if broken is not None:
+        raise DamagedFile(path, f"its {broken} fails its checksum")
+
+
+def read_digit(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
+    """An image of any size and colour as an MNIST image: 784 floats in [0, 1], light digit on dark.
+
+    Args:
+        source: an image file's path, or the file's bytes (PNG, JPEG, ...: what the draw page uploads).
+        name: what messages call the image [default: the path, or "the image" for bytes].
+
+    Returns:
+        The digit cropped, fitted into 20 x 20 pixels and centred by its mass in 28 x 28, as MNIST's were.
+
+    Example:
+        >>> pixels = read_digit("seven.jpg")  # then model.predict(pixels[None])
 
     Raises:
-        ValueError: the file is not an image, or shows no digit.
+        ValueError: the file is not an image, is larger than `MAX_MEGAPIXELS` (refused from its header, before decoding), or shows no digit.
     """
-    try:
-        image = keras.utils.load_img(path, color_mode="grayscale")
-    except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
-        raise ValueError(f"cannot read {path} as an image: {error}") from None
-    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    name = name or ("the image" if isinstance(source, bytes) else str(source))
+    pixels = np.asarray(_grey_image(source, name), dtype=np.float32) / 255.0
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     if border.mean() > 0.5:  # dark digit on light paper
-        pixels = 1.0 - pixels
-    rows, columns = np.nonzero(pixels > INK)
-    if rows.size == 0:
-        raise ValueError(f"{path} shows no digit (no pixel stands out from the background)")
-    digit = pixels[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
+        pixels, border = 1.0 - pixels, 1.0 - border
+    paper = float(np.median(border))
+    if paper > 0:  # grey paper, a photo's shadow: the paper becomes 0, as MNIST's background is
+        pixels = np.clip((pixels - paper) / (1.0 - paper), 0.0, 1.0)
+    digit = _ink(pixels)
+    if digit is None:
+        raise ValueError(f"{name} shows no digit (no pixel stands out from the background)")
+    digit = _with_mnist_strokes(digit / digit.max())  # faint ink as bright as MNIST's, a hairline or a felt-tip as wide
     scale = MNIST_BOX / max(digit.shape)
     height, width = max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))
-    digit = tf.image.resize(digit[..., None], (height, width), antialias=True).numpy()[..., 0].clip(0.0, 1.0)
+    digit = _resized(digit, height, width)
     return _centred_by_mass(digit).reshape(-1)
+
+
+def _ink(pixels: np.ndarray) -> np.ndarray | None:
+    """The smallest rectangle of `pixels` that holds every pixel of ink (brighter than `INK`); None if there is none."""
+    rows, columns = np.nonzero(pixels > INK)
+    if rows.size == 0:
+        return None
+    return pixels[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
+
+
+def _resized(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """`pixels` scaled to height x width, averaging what shrinks (antialias) as MNIST's fitting did."""
+    return tf.image.resize(pixels[..., None], (height, width), antialias=True).numpy()[..., 0].clip(0.0, 1.0)
+
+
+def stroke_width(digit: np.ndarray) -> float:
+    """The mean width of the strokes of `digit` (light on dark), in pixels: twice the ink's area over its outline's length.
+
+    A stroke of width w and length L covers w x L pixels and has an outline about 2 x L long.
+
+    Args:
+        digit: grey levels in [0, 1]; pixels brighter than `INK` are ink.
+
+    Returns:
+        The width in pixels (0 where there is no ink).
+
+    Example:
+        >>> stroke_width(read_digit("seven.png").reshape(28, 28))  # about 2.4 for an MNIST digit
+    """
+    ink = np.pad(digit > INK, 1)
+    outline = np.count_nonzero(np.diff(ink, axis=0)) + np.count_nonzero(np.diff(ink, axis=1))
+    return 2.0 * np.count_nonzero(ink) / outline if outline else 0.0
+
+
+def _with_mnist_strokes(digit: np.ndarray) -> np.ndarray:
+    """`digit` (cropped to its ink) with strokes as wide, for its size, as the pens of MNIST's writers drew them.
+
+    A mouse draws a hairline across a large canvas, a felt-tip a stroke a fifth of the digit wide,
+    and a network trained on MNIST misreads both. A stroke thinner than nearly all of MNIST's is
+    widened by a dilation with a disc to the median width, one thicker than most narrowed by an
+    erosion; both at `WORK_SIDE` pixels where the digit is larger. Digits drawn with MNIST's pens
+    pass through unchanged.
+    """
+    side = max(digit.shape)
+    width = stroke_width(digit)
+    if THINNEST * side <= width <= THICKEST * side:
+        return digit
+    widen = width < THINNEST * side
+    target = MEDIAN if widen else THICK
+    scale = min(1.0, WORK_SIDE / side)
+    if scale < 1.0:
+        digit = _resized(digit, max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale)))
+    # A dilation by r widens the strokes by 2r and the digit too: (width + 2r) / (side + 2r) = target.
+    radius = round(abs(target * side - width) * scale / (2.0 * (1.0 - target)))
+    if radius == 0:
+        return digit
+    offsets = np.arange(-radius, radius + 1)
+    disc = np.where(offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius * (radius + 1), 0.0, -1e9).astype(np.float32)[..., None]
+    padded = np.pad(digit, radius)[None, ..., None]
+    shape = tf.nn.dilation2d if widen else tf.nn.erosion2d
+    shaped = shape(padded, disc, strides=[1, 1, 1, 1], padding="SAME", data_format="NHWC", dilations=[1, 1, 1, 1]).numpy()[0, ..., 0]
+    inked = _ink(shaped / max(float(shaped.max()), 1e-6))  # a hairline shrunk to WORK_SIDE is faint: as bright as the rest again
+    return digit if inked is None else inked
+
+
+def _grey_image(source: str | Path | bytes, name: str) -> Image.Image:
+    """The picture in grey levels, upright as the camera held it, transparent parts on white paper.
+
+    Its size is read from the header before the pixels are decoded (Pillow's `Image.open` reads only
+    the header), so that a small file that unpacks into an enormous picture is refused instead of
+    filling the memory.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own, lower limit says it in words
+            image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except Image.DecompressionBombError:  # Pillow refuses to open anything over twice its MAX_IMAGE_PIXELS
+        megapixels = 2 * Image.MAX_IMAGE_PIXELS / 1e6
+        raise ValueError(f"{name} has over {megapixels:.0f} megapixels; {_SIZE_LIMIT}") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"{name} is not an image file (PNG, JPEG, ...), or its header is damaged") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {name}: {error.strerror}") from None
+    with image:
+        width, height = image.size
+        if width * height > MAX_MEGAPIXELS * 1e6:
+            raise ValueError(f"{name} is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); {_SIZE_LIMIT}")
+        try:
+            upright = ImageOps.exif_transpose(image)
+            if upright.has_transparency_data:
+                upright = Image.alpha_composite(Image.new("RGBA", upright.size, "white"), upright.convert("RGBA"))
+            return upright.convert("L")
+        except (OSError, SyntaxError, ValueError, EOFError):  # Pillow's words for truncated or corrupt pixel data
+            raise ValueError(f"{name} is a damaged or truncated {image.format} file: its pixels cannot be decoded") from None
+
+
+_SIZE_LIMIT = f"images of up to {MAX_MEGAPIXELS} megapixels are read: scale it down"
+
+
 
 
 def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
@@ -112,17 +250,24 @@ def evaluate_run(run_dir: str | Path, arrays: MnistArrays) -> Evaluation:
     """Test a finished run's saved model again on the test split.
 
     Raises:
-        ValueError: not a finished lab run.
+        ValueError: not a finished lab run; `DamagedFile`: its metrics.json, config.json or
+            model.keras is damaged.
     """
     run = RunDir(Path(run_dir))
     model = load_run_model(run.path)
     if not run.metrics.is_file():
         raise ValueError(f"{run.path} has no metrics.json: the run did not finish")
-    recorded = json.loads(run.metrics.read_text())
-    config = json.loads(run.config.read_text())
-    test = make_datasets(arrays, config["train"]["batch_size"], config["train"]["seed"]).test
-    _, accuracy = model.evaluate(test, verbose=0)
-    return Evaluation(float(accuracy), float(recorded["test_accuracy"]), len(arrays.test))
+    recorded, config = read_json(run.metrics), read_json(run.config)
+    try:
+        recorded_accuracy = float(recorded["test_accuracy"])
+    except (KeyError, TypeError, ValueError):
+        raise DamagedFile(run.metrics, "it records no test accuracy") from None
+    try:
+        batch_size, seed = config["train"]["batch_size"], config["train"]["seed"]
+    except (KeyError, TypeError):
+        raise DamagedFile(run.config, "it records no train.batch_size and train.seed") from None
+    _, accuracy = model.evaluate(make_datasets(arrays, batch_size, seed).test, verbose=0)
+    return Evaluation(float(accuracy), recorded_accuracy, len(arrays.test))
 
 
 def _centred_by_mass(digit: np.ndarray) -> np.ndarray:

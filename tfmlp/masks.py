@@ -16,7 +16,9 @@ loads without tfmlp. XLA only: TensorFlow's own CPU kernel refuses ThreeFry's se
 
 from __future__ import annotations
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
+
 from tfmlp.models import leaf_layers
 
 SELU_ALPHA = 1.6732632423543772848170429916717

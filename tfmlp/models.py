@@ -11,10 +11,10 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 
-from tfmlp._tf import keras
-from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
-
+import keras
 from keras import layers
+
+from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
 
 INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=1.0),
@@ -106,10 +106,7 @@ def mlp(
         augment_rotation=augment_rotation,
         augment_zoom=augment_zoom,
     )
-    choice("kernel_init", kernel_init, INITIALIZERS)
-    choice("bias_init", bias_init, INITIALIZERS)
-    choice("dropout_type", dropout_type, DROPOUT_TYPES)
-    check_activation(activation)  # even where there is no hidden layer to use it
+    check_names(config)
     settings = dataclasses.asdict(config)
     distortions = [settings.pop(field) for field in ("augment_shift", "augment_rotation", "augment_zoom")]
     model = keras.Sequential([keras.Input(shape=(input_dim,)), *augmentation_layers(*distortions, input_dim)], name=name)
@@ -256,6 +253,19 @@ def activation_layer(activation: str, name: str | None = None) -> keras.layers.L
     if check_activation(activation) == "leaky_relu":
         return layers.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE, name=name)
     return layers.Activation(activation, name=name)
+
+
+def check_names(config: ModelConfig) -> None:
+    """Refuse a configuration whose initializer, dropout or activation names no Keras part, without
+    building anything: `ModelConfig` checks every value's type and range, this the names.
+
+    Raises:
+        ConfigError: the message names the field ("kernel_init must be one of ..., got 'xavir'").
+    """
+    choice("kernel_init", config.kernel_init, INITIALIZERS)
+    choice("bias_init", config.bias_init, INITIALIZERS)
+    choice("dropout_type", config.dropout_type, DROPOUT_TYPES)
+    check_activation(config.activation)  # even where there is no hidden layer to use it
 
 
 def check_activation(activation: str, field: str = "activation") -> str:

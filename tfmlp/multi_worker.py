@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
+
 from tfmlp.trainer import NetworkTrainer
 
 

@@ -37,7 +37,7 @@ class Machine:
     @classmethod
     def this(cls) -> Machine:
         """This machine: /proc/cpuinfo's flags, TensorFlow's GPUs, the `TF_CONFIG` cluster."""
-        from tfmlp._tf import tf
+        import tensorflow as tf
 
         gpus = tuple(
             tf.config.experimental.get_device_details(gpu).get("device_name", "GPU") for gpu in tf.config.list_physical_devices("GPU")

@@ -5,17 +5,14 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # not pyplot: files only, and the process's backend stays the user's
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")  # files only: no window, no display needed
-
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-import numpy as np  # noqa: E402
-
-if TYPE_CHECKING:
-    from tfmlp.results import StepResults
+from tfmlp.files import write_file
+from tfmlp.spread import StepResults
 
 METRIC_LABELS = {
     "loss": "training loss",
@@ -37,7 +34,8 @@ def plot_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metric: 
     Returns:
         `path`, written.
     """
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
     for name, history in histories.items():
         values = history[metric]
         axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
@@ -60,7 +58,8 @@ def plot_activations(path: Path) -> Path:
     shrinks the gradient at least fourfold on its way back; ReLU passes it through unchanged.
     """
     x = np.linspace(-5, 5, 501)
-    figure, (values, slopes) = plt.subplots(1, 2, figsize=(11, 4.5))
+    figure = Figure(figsize=(11, 4.5))
+    values, slopes = figure.subplots(1, 2)
     for name, (function, derivative, style) in ACTIVATIONS.items():
         values.plot(x, function(x), style, label=name)
         slopes.plot(x, derivative(x), style, label=name)
@@ -71,7 +70,8 @@ def plot_activations(path: Path) -> Path:
 
 def plot_results(results: Sequence[StepResults], path: Path) -> Path:
     """Test accuracy per step: our mean with a standard-deviation error bar, the course's figure beside it."""
-    figure, axes = plt.subplots(figsize=(max(6, 1.1 * len(results)), 4.5))
+    figure = Figure(figsize=(max(6, 1.1 * len(results)), 4.5))
+    axes = figure.subplots()
     positions = np.arange(len(results))
     labels = [row.lab if sum(r.lab == row.lab for r in results) == 1 else f"{row.lab}\n{row.setting[:24]}" for row in results]
     means = [row.test_accuracy.mean for row in results]
@@ -87,12 +87,12 @@ def plot_results(results: Sequence[StepResults], path: Path) -> Path:
     return _save(figure, path)
 
 
-def _save(figure: plt.Figure, path: Path) -> Path:
-    """Grid and legend on every panel, then write the PNG and free the figure."""
+def _save(figure: Figure, path: Path) -> Path:
+    """Grid and legend on every panel, then write the PNG whole (`tfmlp.files`)."""
     for axes in figure.axes:
         axes.grid(alpha=0.3)
         axes.legend()
-    path.write_bytes(_png_bytes(figure, dpi=100))
+    write_file(path, _png_bytes(figure, dpi=100))
     return path
 
 
@@ -106,7 +106,8 @@ def misclassified_png(images: np.ndarray, labels: np.ndarray, predictions: np.nd
     columns, cell = 5, 28 + 8  # a digit and its margin, in pixels
     rows = max(1, -(-len(wrong) // columns))
     mosaic = np.zeros((rows * cell, columns * cell), dtype=np.float32)
-    figure, axes = plt.subplots(figsize=(columns * 1.6, rows * 1.8))
+    figure = Figure(figsize=(columns * 1.6, rows * 1.8))
+    axes = figure.subplots()
     for place, index in enumerate(wrong):
         row, column = divmod(place, columns)
         mosaic[row * cell + 8 : (row + 1) * cell, column * cell + 4 : column * cell + 32] = images[index].reshape(28, 28)
@@ -121,7 +122,8 @@ def confusion_matrix_png(labels: np.ndarray, predictions: np.ndarray, num_classe
     """Counts of (true, predicted) pairs, the diagonal being the right answers, as PNG bytes."""
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(counts, (labels, predictions), 1)
-    figure, axes = plt.subplots(figsize=(6.5, 6))
+    figure = Figure(figsize=(6.5, 6))
+    axes = figure.subplots()
     axes.imshow(np.log1p(counts), cmap="Blues")
     for (true, predicted), count in np.ndenumerate(counts):
         axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7, color="white" if true == predicted else "black")
@@ -129,12 +131,11 @@ def confusion_matrix_png(labels: np.ndarray, predictions: np.ndarray, num_classe
     return _png_bytes(figure)
 
 
-def _png_bytes(figure: plt.Figure, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes; the figure is closed, so its memory is freed."""
+def _png_bytes(figure: Figure, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes. No pyplot holds it, so its memory goes with its last reference."""
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=dpi)
-    plt.close(figure)
     return buffer.getvalue()
 
 
@@ -150,8 +151,9 @@ def layers_png(series: Mapping[str, Sequence[tuple[int, float]]], title: str, lo
         log_y: a logarithmic y axis (gradient norms span orders of magnitude).
         epoch_ends: batches trained at the end of each epoch.
     """
-    figure, axes = plt.subplots(figsize=(7, 4.5))
-    colors = plt.cm.viridis(np.linspace(0, 0.9, len(series)))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
+    colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(series)))
     for (layer, points), color in zip(series.items(), colors, strict=True):
         steps, values = zip(*points, strict=True)
         axes.plot(steps, values, marker=".", color=color, label=layer)
@@ -173,13 +175,14 @@ def train_validation_png(train_loss: Sequence[float], validation_loss: Sequence[
     The training loss is the epoch's mean with dropout active, as the original printed it; so with
     dropout it can stay above the validation loss, measured without.
     """
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure = Figure(figsize=(7, 4.5))
+    axes = figure.subplots()
     epochs = range(1, len(train_loss) + 1)
     axes.plot(epochs, train_loss, marker="o", label="training (epoch mean)")
     axes.plot(epochs, validation_loss, marker="o", label="validation (after the epoch)")
     axes.set_yscale("log")
     axes.set(xlabel="epoch", ylabel="loss", title="Training against validation loss")
-    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
     axes.legend()
     return _png_bytes(figure)

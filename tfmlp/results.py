@@ -11,79 +11,53 @@ from __future__ import annotations
 import csv
 import io
 import json
-import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tfmlp.runs import RunDir, describe_config
+from tfmlp.files import DamagedFile, write_file
+from tfmlp.runs import SavedRun, describe_config, read_runs
+from tfmlp.spread import Spread, StepResults
 
 FORMATS = ("md", "csv", "json")
 
 
-@dataclass(frozen=True)
-class Spread:
-    """Mean, sample standard deviation (0 for one value), extremes and count of some figures."""
-
-    mean: float
-    std: float
-    min: float
-    max: float
-    n: int
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Spread:
-        if not values:
-            raise ValueError("no values to summarize")
-        std = statistics.stdev(values) if len(values) > 1 else 0.0
-        return cls(statistics.fmean(values), std, min(values), max(values), len(values))
-
-    def describe(self, digits: int = 4) -> str:
-        """"0.9801 ± 0.0012 (min 0.9785, max 0.9815, n 5)"."""
-        return f"{self.mean:.{digits}f} ± {self.std:.{digits}f} (min {self.min:.{digits}f}, max {self.max:.{digits}f}, n {self.n})"
-
-
-@dataclass(frozen=True)
-class StepResults:
-    """One step in one configuration, over every seed it was run with."""
-
-    lab: str
-    setting: str  # the configuration but its seed, as `cli.py runs` describes it
-    original: float | None
-    test_accuracy: Spread
-    train_seconds: Spread
-    samples_per_second: Spread
-    seeds: tuple[int, ...]
-    device: str
-
-
-def collect(root: str | Path, originals: dict[str, float | None]) -> list[StepResults]:
+def collect(root: str | Path, originals: dict[str, float | None]) -> tuple[list[StepResults], list[DamagedFile]]:
     """The finished single-model runs under `root`, grouped by step and configuration but the seed.
 
     Args:
         root: the runs folder.
         originals: the course's figure per step id (None where it published none).
+
+    Returns:
+        The groups, and a `DamagedFile` (naming the file) per run left out because it is damaged.
     """
-    groups: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-    for folder in sorted(Path(root).glob("*/*")):
-        run = RunDir(folder)
-        if not (run.config.is_file() and run.metrics.is_file()):
-            continue
-        config, metrics = json.loads(run.config.read_text()), json.loads(run.metrics.read_text())
+    intact, damaged = read_runs(root)
+    groups: dict[tuple[str, str], list[SavedRun]] = {}
+    for saved in intact:
+        config, metrics = saved.config, saved.metrics
         if metrics.get("status") != "finished" or "model" not in config or "device" not in metrics:
             continue  # diverged runs, experiments and the hand-written 10-X1 have no single-model figures
-        groups.setdefault((config["lab"], describe_config(config, seed=False)), []).append((config, metrics))
-    return [_summarize(lab, setting, runs, originals.get(lab)) for (lab, setting), runs in sorted(groups.items(), key=_step_order)]
+        try:
+            groups.setdefault((config["lab"], describe_config(config, seed=False)), []).append(saved)
+        except (KeyError, TypeError, ValueError):
+            damaged.append(DamagedFile(saved.run.config, "not the configuration of a tfmlp run"))
+    results = [_summarize(lab, setting, runs, originals.get(lab)) for (lab, setting), runs in sorted(groups.items(), key=_step_order)]
+    return results, damaged
 
 
 def write_report(results: Sequence[StepResults], folder: Path, fmt: str = "md") -> list[Path]:
-    """Write `results.<fmt>` and `results.png` into `folder`; return their paths."""
+    """Write `results.<fmt>` and `results.png` into `folder`, each whole or not at all; return their paths.
+
+    Raises:
+        FileNotWritten: a file could not be written (a full disk, say).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
     folder.mkdir(parents=True, exist_ok=True)
     table = folder / f"results.{fmt}"
-    table.write_text({"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](results))
+    write_file(table, {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](results))
     from tfmlp.plots import plot_results  # matplotlib only when a figure is drawn
 
     return [table, plot_results(results, folder / "results.png")]
@@ -130,8 +104,8 @@ def _flat(row: StepResults) -> dict[str, Any]:
     return {**flat, "seeds": " ".join(map(str, row.seeds)), "device": row.device}
 
 
-def _summarize(lab: str, setting: str, runs: list[tuple[dict[str, Any], dict[str, Any]]], original: float | None) -> StepResults:
-    metrics = [metric for _, metric in runs]
+def _summarize(lab: str, setting: str, runs: list[SavedRun], original: float | None) -> StepResults:
+    metrics = [saved.metrics for saved in runs]
     return StepResults(
         lab=lab,
         setting=setting,
@@ -139,7 +113,7 @@ def _summarize(lab: str, setting: str, runs: list[tuple[dict[str, Any], dict[str
         test_accuracy=Spread.of([metric["test_accuracy"] for metric in metrics]),
         train_seconds=Spread.of([metric["train_seconds"] for metric in metrics]),
         samples_per_second=Spread.of([metric["samples_per_second"] for metric in metrics]),
-        seeds=tuple(sorted(config["train"]["seed"] for config, _ in runs)),
+        seeds=tuple(sorted(saved.config["train"]["seed"] for saved in runs)),
         device=", ".join(sorted({metric["device"] for metric in metrics})),
     )
 

@@ -14,17 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
-from tfmlp._tf import keras
 from tfmlp.callbacks import lab_callbacks
-from tfmlp.checkpoint import saved_epochs
-from tfmlp.config import ConfigError, LabConfig, ModelConfig
+from tfmlp.checkpoint import newest_intact_epoch, saved_epochs
+from tfmlp.config import ConfigError, LabConfig, ModelConfig, choice
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.machine import require_memory
-from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir, write_json
+from tfmlp.models import check_names
+from tfmlp.files import FileNotWritten, write_json, written_whole
+from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir
+from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
-from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
+from tfmlp.training import OPTIMIZERS, Placement, TrainingDiverged, TrainResult, fit_and_evaluate, place
 
 
 @dataclass(frozen=True)
@@ -36,23 +39,22 @@ class RunOptions:
     tfds_dir: Path | None = None
 
 
-def check_config(config: LabConfig, build_model: Callable[[ModelConfig], keras.Model]) -> None:
-    """Refuse a bad `config` before a run's folder exists: its size against this machine's memory
-    (before anything is allocated), then build and compile it once.
+def check_config(config: LabConfig) -> None:
+    """Refuse a bad `config` before a run's folder exists, without building anything: its size against
+    this machine's memory, and the names of its initializers, activation and optimizer (the configs
+    check every other value as they are made). The model is built once, to train.
 
     Raises:
-        ConfigError: the network would not fit in memory, or the factory or the optimizer refuses a
-            value; the message names the field ("model.activation must be ...").
+        ConfigError: the network would not fit in memory, or a name is unknown; the message names the
+            field ("model.activation must be ...").
     """
     require_memory(config)
     try:
-        model = build_model(config.model)
+        check_names(config.model)
     except ConfigError as error:
         raise error.within("model") from None
-    except ValueError as error:  # a lab's own factory
-        raise ConfigError(str(error)) from None
     try:
-        compile_model(model, config.train)
+        choice("optimizer", config.train.optimizer, OPTIMIZERS)
     except ConfigError as error:
         raise error.within("train") from None
 
@@ -88,9 +90,12 @@ def run_lab(
         ConfigError: `config` holds a value the factory or the optimizer refuses.
         RunInterrupted: Ctrl-C (or SIGTERM, under `cli.py`); the run's folder keeps the last epoch.
         TrainingDiverged: the loss became NaN; `metrics.json` says so.
+        FileNotWritten: a file of the run could not be written (a full disk); the message says
+            where the last completed epoch is kept and how to continue.
+        NoIntactEpoch: `resume`'s checkpoint holds epochs, but every one is damaged.
     """
     placement = place()  # first: a worker joins its cluster before TensorFlow runs anything else
-    check_config(config, build_model)
+    check_config(config)
     saved_config = {"lab": lab_id, **config.to_dict()}
     arrays, run = start_run(lab_id, saved_config, options, resume)
     try:
@@ -102,6 +107,10 @@ def run_lab(
             f"Interrupted after {done} of {config.train.epochs} epochs; the run is kept in {run.path}."
             f" Continue it with: python cli.py lab {lab_id} --resume {run.path}"
         ) from None
+    except FileNotWritten as error:
+        done = saved_epochs(run.checkpoint)
+        kept = f"the last complete epoch, {done}, is kept in {run.checkpoint}" if done else f"no epoch was complete; the run is kept in {run.path}"
+        raise FileNotWritten(f"{error}; {kept}: free space and continue with python cli.py lab {lab_id} --resume {run.path}") from None
     shutil.rmtree(run.checkpoint, ignore_errors=True)  # metrics.json is written: the run is complete
     return result
 
@@ -126,6 +135,7 @@ def _train_and_report(
     placement: Placement,
 ) -> TrainResult:
     print(f"Training on {placement.description}")
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle and the weights: the seed's alone
     data = make_datasets(arrays, config.train.batch_size, config.train.seed)
     result = fit_and_evaluate(
         lambda: build_model(config.model),
@@ -137,7 +147,8 @@ def _train_and_report(
     )
     print("Learning Finished!")
     print(f"Accuracy: {result.test_accuracy:.4f}")
-    result.model.save(run.model)
+    with written_whole(run.model) as temporary:
+        result.model.save(temporary)
     log_finished_run(run.logs, f"{lab_id}/{run.path.name}", saved_config, result, arrays.test)
     _get_one_and_predict(result.model, arrays.test, random.Random(config.train.seed), run)
     write_json(run.metrics, {"lab": lab_id, "status": "finished", **result.metrics()})
@@ -149,14 +160,25 @@ def start_run(
 ) -> tuple[MnistArrays, RunDir]:
     """Read MNIST, then create the run's folder with its `config.json` (or reopen `resume`) and say where it is.
 
-    The data comes first, so that a missing or corrupted data folder leaves no empty run behind.
+    The data comes first, so that a missing or corrupted data folder leaves no empty run behind; so
+    does a `config.json` that cannot be written.
+
+    Raises:
+        NoIntactEpoch: `resume`'s checkpoint holds epochs, but every one is damaged.
+        FileNotWritten: `config.json` could not be written.
     """
     arrays = read_mnist(options.mnist_dir, options.tfds_dir)
     if resume:
-        print(f"Resuming {resume.path} after epoch {saved_epochs(resume.checkpoint)}")
+        saved, damaged = newest_intact_epoch(resume.checkpoint)
+        intact = f", the last intact one: {'; '.join(map(str, damaged))}" if damaged else ""
+        print(f"Resuming {resume.path} after epoch {saved.epochs_done if saved else 0}{intact}")
         return arrays, resume
     run = create_run_dir(run_id, options.runs_root)
-    write_json(run.config, saved_config)
+    try:
+        write_json(run.config, saved_config)
+    except FileNotWritten:
+        run.path.rmdir()
+        raise
     print(f"Run directory: {run.path}")
     return arrays, run
 
@@ -168,5 +190,6 @@ def _get_one_and_predict(model: keras.Model, test: Split, rng: random.Random, ru
     print(f"Label: {test.labels[index]}")
     print(f"Prediction: {int(np.argmax(logits, axis=1)[0])}")
     picture = run.file(f"test_digit_{index}.png")
-    keras.utils.save_img(picture, test.images[index].reshape(28, 28, 1), scale=True)
+    with written_whole(picture) as temporary:
+        keras.utils.save_img(temporary, test.images[index].reshape(28, 28, 1), scale=True)
     print(f"Digit saved as {picture}")

@@ -1,24 +1,26 @@
 """The run directory: one folder per run, `runs/<lab>/<timestamp>/`, holding everything the run wrote.
 
     config.json    the hyperparameters, to replay the run
-    metrics.json   the figures, or why the run failed; written last, atomically, so its presence
-                   means the run ended ("status": "finished" or "diverged")
+    metrics.json   the figures, or why the run failed; written last, so its presence means the run
+                   ended ("status": "finished" or "diverged")
     events.out.*   TensorBoard: HParams, test figures, diagnostics and lessons (`cli.py tensorboard`);
     train/, validation/   Keras's own TensorBoard logs; an experiment has these per variant, in
                    `<variant>/`. In TensorBoard a run is named by its folder, `10-4/20261124-120000`.
     model.keras    the trained model
-    checkpoint/    the last completed epoch while the run is going or interrupted (`lab --resume`)
+    checkpoint/    the last completed epochs while the run is going or interrupted (`lab --resume`)
+
+Every file here is written whole or not at all (`tfmlp.files`), and read back checked: a damaged
+run is named, and left out of listings, never hiding the intact ones.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tfmlp.files import DamagedFile, read_json
 
 DEFAULT_RUNS_ROOT = Path("runs")
 
@@ -88,32 +90,29 @@ def create_run_dir(lab_id: str, root: str | Path = DEFAULT_RUNS_ROOT) -> RunDir:
     raise FileExistsError(f"too many runs of {lab_id} named {stamp} in {parent}")
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically: a reader sees the old file or the whole new one, never half of it."""
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
-    os.replace(handle.name, path)
-
-
 def resumable_run(root: str | Path, lab_id: str, path: Path | None = None) -> RunDir:
     """The interrupted run of `lab_id` to continue: `path`, or the newest unfinished one under `root`.
 
     Raises:
-        ValueError: `path` is not an unfinished run of `lab_id`, or there is no unfinished run.
+        ValueError: `path` is not an unfinished run of `lab_id` (or its config.json is damaged), or
+            there is no unfinished run.
     """
     if path is None:
-        unfinished = [run for run in list_runs(root, lab_id) if run.status == "unfinished"]
+        unfinished = [run for run in list_runs(root, lab_id)[0] if run.status == "unfinished"]
         if not unfinished:
             raise ValueError(f"no unfinished run of {lab_id} under {root} to resume")
         path = unfinished[0].path
     run = RunDir(path)
     if not run.config.is_file():
         raise ValueError(f"{path} is not a run folder (it has no config.json)")
-    if json.loads(run.config.read_text()).get("lab") != lab_id:
+    try:
+        lab = read_json(run.config).get("lab")
+    except DamagedFile as error:
+        raise ValueError(f"{error}: the run cannot be resumed") from None
+    if lab != lab_id:
         raise ValueError(f"{path} is not a run of {lab_id}")
     if run.metrics.is_file():
-        raise ValueError(f"{path} has already ended ({_status(json.loads(run.metrics.read_text()))}); nothing to resume")
+        raise ValueError(f"{path} has already ended ({_ended(run)}); nothing to resume")
     return run
 
 
@@ -147,43 +146,82 @@ class RunSummary:
         return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}"
 
 
-def list_runs(root: str | Path = DEFAULT_RUNS_ROOT, lab_id: str | None = None) -> list[RunSummary]:
-    """The runs under `root`, newest first, optionally of one lab only.
+@dataclass(frozen=True)
+class SavedRun:
+    """One run's folder with its config.json and metrics.json, read back and checked."""
 
-    A run without `metrics.json` is listed as unfinished (interrupted, or still going).
+    run: RunDir
+    config: dict[str, Any]
+    metrics: dict[str, Any]  # empty while the run is unfinished
+
+
+def read_runs(root: str | Path = DEFAULT_RUNS_ROOT, lab_id: str | None = None) -> tuple[list[SavedRun], list[DamagedFile]]:
+    """The runs under `root`, newest first, optionally of one lab only, and apart the damaged ones.
+
+    Returns:
+        The runs whose files are intact, and a `DamagedFile` (naming the file) per damaged run.
     """
     folders = (Path(root) / lab_id).glob("*") if lab_id else Path(root).glob("*/*")
     runs = [RunDir(folder) for folder in folders if (folder / "config.json").is_file()]
     # The folder's name holds the second it started; its config's time orders runs within a second.
     runs.sort(key=lambda run: (run.path.name[:15], run.config.stat().st_mtime_ns), reverse=True)
-    return [_summarize(run) for run in runs]
+    intact, damaged = [], []
+    for run in runs:
+        try:
+            intact.append(SavedRun(run, read_json(run.config), read_json(run.metrics) if run.metrics.is_file() else {}))
+        except DamagedFile as error:
+            damaged.append(error)
+    return intact, damaged
 
 
-def _summarize(run: RunDir) -> RunSummary:
-    config = json.loads(run.config.read_text())
-    metrics = json.loads(run.metrics.read_text()) if run.metrics.is_file() else {}
-    if "variants" in config:  # an experiment: several models, report the best
-        variants = metrics.get("variants", [])
-        return RunSummary(
-            lab=config["experiment"],
-            path=run.path,
-            status=_status(metrics),
-            test_accuracy=max((variant["test_accuracy"] for variant in variants), default=None),
-            train_seconds=sum(variant["train_seconds"] for variant in variants) if variants else None,
-            hyperparameters="variants: " + ", ".join(config["variants"]),
-        )
-    return RunSummary(
-        lab=config["lab"],
-        path=run.path,
-        status=_status(metrics),
-        test_accuracy=metrics.get("test_accuracy"),
-        train_seconds=metrics.get("train_seconds"),
-        hyperparameters=describe_config(config),
-    )
+def list_runs(root: str | Path = DEFAULT_RUNS_ROOT, lab_id: str | None = None) -> tuple[list[RunSummary], list[DamagedFile]]:
+    """The runs under `root` as `cli.py runs` lists them, newest first, optionally of one lab only,
+    and apart the damaged ones (`read_runs`).
+
+    A run without `metrics.json` is listed as unfinished (interrupted, or still going).
+    """
+    intact, damaged = read_runs(root, lab_id)
+    summaries = []
+    for saved in intact:
+        try:
+            summaries.append(_summarize(saved))
+        except DamagedFile as error:
+            damaged.append(error)
+    return summaries, damaged
+
+
+def _summarize(saved: SavedRun) -> RunSummary:
+    """The run's line in `cli.py runs`.
+
+    Raises:
+        DamagedFile: its config.json or metrics.json is JSON, but not what tfmlp writes there.
+    """
+    config, metrics = saved.config, saved.metrics
+    experiment = "variants" in config  # several models: report the best
+    try:
+        lab = config["experiment"] if experiment else config["lab"]
+        hyperparameters = "variants: " + ", ".join(config["variants"]) if experiment else describe_config(config)
+    except (KeyError, TypeError, ValueError):
+        raise DamagedFile(saved.run.config, "not the configuration of a tfmlp run") from None
+    variants = metrics.get("variants", [])
+    try:
+        accuracy = max(variant["test_accuracy"] for variant in variants) if variants else metrics.get("test_accuracy")
+        seconds = sum(variant["train_seconds"] for variant in variants) if variants else metrics.get("train_seconds")
+    except (KeyError, TypeError, ValueError):
+        raise DamagedFile(saved.run.metrics, "not the figures of a tfmlp run") from None
+    return RunSummary(lab, saved.run.path, _status(metrics), accuracy, seconds, hyperparameters)
 
 
 def _status(metrics: dict[str, Any]) -> str:
     return metrics.get("status", "finished") if metrics else "unfinished"  # runs before "status" existed finished
+
+
+def _ended(run: RunDir) -> str:
+    """How a run with a metrics.json ended: "finished", "diverged", or that the file is damaged."""
+    try:
+        return _status(read_json(run.metrics))
+    except DamagedFile as error:
+        return str(error)
 
 
 def describe_config(config: dict[str, Any], seed: bool = True) -> str:

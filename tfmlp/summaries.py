@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import api as hparams_api
 from tensorboard.plugins.hparams import api_pb2
 from tensorboard.plugins.hparams import summary as hparams_summary
 
-from tfmlp._tf import tf
+from tfmlp.callbacks import summaries_written
 from tfmlp.config import ModelConfig, TrainConfig
 from tfmlp.data import Split
 from tfmlp.plots import confusion_matrix_png, layers_png, misclassified_png, train_validation_png
@@ -86,20 +87,27 @@ def log_finished_run(log_dir: Path, trial_id: str, config: dict[str, Any], resul
         config: the run's configuration as saved in `config.json`.
         result: the finished training: its model, final figures and history.
         test: the test split it was scored on.
+
+    Raises:
+        FileNotWritten: the summaries could not be written (a full disk, say).
     """
     predictions = np.argmax(result.model(test.images, training=False), axis=1)  # eager: predict() would trace a function first
     lessons = lesson_pictures(log_dir, result.history)
-    writer = tf.summary.create_file_writer(str(log_dir))
-    with writer.as_default(step=0):
-        tf.summary.experimental.write_raw_pb(experiment_summary(), step=0)
-        hparams_api.hparams(flat_hparams(config), trial_id=trial_id)
-        for name, value in result.final_metrics().items():
-            tf.summary.scalar(name, value)
-        tf.summary.image("test/misclassified", _png_to_tensor(misclassified_png(test.images, test.labels, predictions)))
-        tf.summary.image("test/confusion_matrix", _png_to_tensor(confusion_matrix_png(test.labels, predictions)))
-        for name, png in lessons.items():
-            tf.summary.image(name, _png_to_tensor(png))
-    writer.close()  # on disk now, not whenever the writer is collected
+    pictures = {
+        "test/misclassified": misclassified_png(test.images, test.labels, predictions),
+        "test/confusion_matrix": confusion_matrix_png(test.labels, predictions),
+        **lessons,
+    }
+    with summaries_written(log_dir):
+        writer = tf.summary.create_file_writer(str(log_dir))
+        with writer.as_default(step=0):
+            tf.summary.experimental.write_raw_pb(experiment_summary(), step=0)
+            hparams_api.hparams(flat_hparams(config), trial_id=trial_id)
+            for name, value in result.final_metrics().items():
+                tf.summary.scalar(name, value)
+            for name, png in pictures.items():
+                tf.summary.image(name, _png_to_tensor(png))
+        writer.close()  # on disk now, not whenever the writer is collected
 
 
 def lesson_pictures(log_dir: Path, history: dict[str, list[float]]) -> dict[str, bytes]:

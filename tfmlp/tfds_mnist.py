@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfmlp.data import MNIST_FILES, MnistDataError
+from tfmlp.mnist_files import MNIST_FILES, MnistDataError
 
 
 def read_tfds_mnist(mnist_dir: Path, tfds_dir: str | Path | None) -> tuple[np.ndarray, ...]:

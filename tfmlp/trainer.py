@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
 
 
 class NetworkTrainer(keras.Model):

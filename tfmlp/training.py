@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras, tf
+import keras
+import tensorflow as tf
+
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TRAIN_SIZE, TrainConfig, choice
 from tfmlp.data import MnistDatasets
@@ -183,10 +185,10 @@ def compile_model(
     Args:
         model: an uncompiled model that outputs logits.
         config: the optimizer and learning rate.
-        xla: compile training with XLA, keeping the compiled program for the next run
-            (`tfmlp.compile_cache`); else Keras's "auto", which is XLA on a GPU where the model
-            allows it and none on a CPU. `trainer_for` compiles only the training with XLA, and
-            validates and tests without it (`tfmlp.trainer`).
+        xla: compile training with XLA, kept for the next run where the program turned on
+            `tfmlp.compile_cache` (`cli.py` does); else Keras's "auto", which is XLA on a GPU where
+            the model allows it and none on a CPU. `trainer_for` compiles only the training with
+            XLA, and validates and tests without it (`tfmlp.trainer`).
         steps_per_execution: batches per call of the compiled function; a whole epoch
             (`data.steps_per_epoch`) saves Python's per-batch overhead (10-4 trains 1.26x as fast on
             2 CPU cores). Only without a distribution strategy. Per-batch callbacks then run once
@@ -345,11 +347,17 @@ def fit_and_evaluate(
     The model is built inside the strategy's scope, so its variables live where the strategy puts
     them. Training validates on `data.validation` after every epoch; the test set is touched once.
 
+    The process's random state is the caller's: for a run that the same seed repeats, call
+    `tfmlp.seeding.seed_globally(config.seed, deterministic_ops=config.deterministic)` before
+    `make_datasets` and this (as `cli.py` does); same weights on the same machine, bit-identical
+    ones whatever the threads do with deterministic ops.
+
     Args:
         build_model: returns a fresh uncompiled model (a factory, so it can run inside the scope).
         data: the pipelines from `tfmlp.data`.
-        config: epochs, batch size (already applied to `data`), optimizer, learning rate, seed,
-            and whether ops must be deterministic.
+        config: epochs, batch size (already applied to `data`), optimizer, learning rate, and
+            whether ops must be deterministic (which trains without XLA; the switch itself is
+            `seed_globally`'s). Its seed is for `seed_globally`.
         placement: from `place()`; None calls it.
         callbacks: extra Keras callbacks (epoch lines, TensorBoard, ...).
         verbose: Keras's progress output (0 silent, 1 bar, 2 a line per epoch).
@@ -367,9 +375,6 @@ def fit_and_evaluate(
         >>> result = fit_and_evaluate(lambda: mlp([256, 256]), load_mnist(), TrainConfig(epochs=3))
         >>> result.test_accuracy
     """
-    if config.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(config.seed)
     placement = placement or place()
     with placement.strategy.scope():
         model = build_and_compile(build_model, data, config, placement)

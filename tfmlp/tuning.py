@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfmlp._tf import keras  # first: keras_tuner imports TensorFlow, which must start quietly
+import keras
+import keras_tuner
+from keras_tuner.engine.trial import TrialStatus
 
-import keras_tuner  # noqa: E402  (after the quiet import above)
 from tfmlp.config import (
     TRAIN_SIZE,
     ConfigError,
@@ -38,14 +39,20 @@ from tfmlp.config import (
 from tfmlp.data import MnistArrays, MnistDatasets, make_datasets
 from tfmlp.machine import require_memory
 from tfmlp.models import INITIALIZERS, check_activation, mlp_from_config
-from tfmlp.runs import write_json
+from tfmlp.files import write_json, written_whole
+from tfmlp.search_state import (
+    BayesianOptimizationOracle,
+    HyperbandOracle,
+    HyperbandTuner,
+    RandomSearchOracle,
+    SearchTuner,
+    repair_search,
+)
 from tfmlp.training import OPTIMIZERS, Placement, build_and_compile, place, train_epochs
 
-TUNERS = {
-    "random": keras_tuner.RandomSearch,
-    "bayesian": keras_tuner.BayesianOptimization,
-    "hyperband": keras_tuner.Hyperband,
-}
+# Each tuner is keras-tuner's oracle of that name, its state written whole (`tfmlp.search_state`).
+TUNERS = {"random": RandomSearchOracle, "bayesian": BayesianOptimizationOracle, "hyperband": HyperbandOracle}
+STATE_FOLDER = "search"  # keras-tuner's record of the search, inside the search's folder
 OBJECTIVE = "val_accuracy"
 
 # keras-tuner's Bayesian search starts with 3 random trials per hyperparameter (27 here): longer than a
@@ -61,7 +68,12 @@ def search_role() -> str:
     `KERASTUNER_ORACLE_IP`: an ordinary search)."""
     if not os.environ.get("KERASTUNER_ORACLE_IP"):
         return "alone"
-    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
+    return "chief" if "chief" in tuner_id() else "worker"
+
+
+def tuner_id() -> str:
+    """This process's name in keras-tuner's files (`<id>.json`): `KERASTUNER_TUNER_ID`, or keras-tuner's default."""
+    return os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
 
 
 def _range(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, Any]:
@@ -314,7 +326,8 @@ def search(
 
     Args:
         arrays: MNIST; trials see `train` and `validation` only.
-        directory: the search's folder: keras-tuner's state (so an interrupted search resumes),
+        directory: the search's folder: keras-tuner's state (`search/`, so an interrupted search resumes;
+            checked, and repaired where damaged, before it does: `tfmlp.search_state.repair_search`),
             TensorBoard logs of every trial (`logs/`, with HParams), `best.keras`, `best.json`.
         tuner: "random", "bayesian" or "hyperband".
         max_trials: trials at most (for hyperband: its budget of epochs is `epochs` per bracket).
@@ -337,15 +350,19 @@ def search(
     settings: dict[str, Any] = {"max_epochs": epochs} if tuner == "hyperband" else {"max_trials": max_trials}
     if tuner == "bayesian":
         settings["num_initial_points"] = BAYESIAN_RANDOM_TRIALS
-    searcher = TUNERS[tuner](
-        hypermodel,
-        objective=OBJECTIVE,
-        seed=seed,
+    oracle = TUNERS[tuner](directory / STATE_FOLDER, objective=OBJECTIVE, seed=seed, **settings)
+    worker = search_role() == "worker"
+    overwrite = fresh and not worker
+    if not overwrite:  # a worker checks only its own record; the chief keeps the rest
+        for repair in repair_search(directory / STATE_FOLDER, None if worker else oracle, tuner_id()):
+            print(repair, flush=True)
+    searcher = (HyperbandTuner if tuner == "hyperband" else SearchTuner)(
+        oracle=oracle,
+        hypermodel=hypermodel,
         directory=str(directory),
-        project_name="search",
-        overwrite=fresh and search_role() != "worker",
+        project_name=STATE_FOLDER,
+        overwrite=overwrite,
         distribution_strategy=placement.strategy,
-        **settings,
     )
     searcher.oracle.max_trials = max_trials  # again: a resumed search reloads the limit a deadline lowered
     callbacks: list[keras.callbacks.Callback] = [keras.callbacks.TensorBoard(str(directory / "logs"))]
@@ -354,10 +371,11 @@ def search(
     with warnings.catch_warnings():  # the Bayesian tuner's Gaussian process fits noisily on few trials
         warnings.filterwarnings("ignore", message="The optimal value found for dimension")
         searcher.search(callbacks=callbacks, verbose=0)
-    if search_role() == "worker":
+    if worker:
         return None
 
-    trials = searcher.oracle.get_best_trials(top)
+    # keras-tuner pads its best with unfinished or failed trials when fewer than `top` finished: they have no score.
+    trials = [trial for trial in searcher.oracle.get_best_trials(top) if trial.status == TrialStatus.COMPLETED]
     if not trials:
         raise RuntimeError("no trial finished: give the search more time")
     best_config = hypermodel.config(trials[0].hyperparameters)
@@ -365,7 +383,8 @@ def search(
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         best_model = searcher.get_best_models(1)[0]
     _, test_accuracy = best_model.evaluate(make_datasets(arrays, 1_000, seed).test, verbose=0)
-    best_model.save(directory / "best.keras")
+    with written_whole(directory / "best.keras") as temporary:
+        best_model.save(temporary)
     write_json(directory / "best.json", {"lab": "custom", **best_config.to_dict()})
     rows = [
         {
@@ -376,7 +395,7 @@ def search(
         }
         for trial in trials
     ]
-    finished = [trial for trial in searcher.oracle.trials.values() if trial.status == "COMPLETED"]
+    finished = [trial for trial in searcher.oracle.trials.values() if trial.status == TrialStatus.COMPLETED]
     return SearchResult(rows, best_config, best_model, float(test_accuracy), len(finished))
 
 
