@@ -16,7 +16,6 @@ import tensorflow as tf
 
 from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.data import MnistDatasets
-from tfmlp.epoch_step import WholeEpochStep, batches_per_call
 from tfmlp.files import FileNotWritten
 from tfmlp.models import multiplies_in_bfloat16
 
@@ -71,12 +70,14 @@ class CompilationReport(keras.callbacks.Callback):
         self._write = write
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        batches, calls = batches_per_call(self.model), self.params.get("steps") or 1
+        calls, batches = self.params.get("steps") or 1, self.params.get("batches_per_epoch", 0)  # as `tfmlp.training` trains
         products = "bfloat16 products (float32 weights)" if multiplies_in_bfloat16(self.model) else "float32"
         xla = "with" if self.model.jit_compile else "without"
-        looping = f"{batches} batch{'es' if batches > 1 else ''} per call"
-        if isinstance(self.model.train_step, WholeEpochStep) and calls > 1:
-            looping = f"a {batches}-batch epoch in {calls} calls"
+        if batches > calls:  # a call trains a whole epoch, or a stretch of one (`tfmlp.epoch_step`)
+            looping = f"{batches} batches per call" if calls == 1 else f"a {batches}-batch epoch in {calls} calls"
+        else:
+            per_call = self.model.steps_per_execution
+            looping = f"{per_call} batch{'es' if per_call > 1 else ''} per call"
         self._write(f"Compiled {xla} XLA, {products}, {looping}")
 
 
