@@ -16,7 +16,6 @@ import tensorflow as tf
 
 from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.data import MnistDatasets
-from tfmlp.epoch_step import WholeEpochStep, batches_per_call
 from tfmlp.files import FileNotWritten
 from tfmlp.language import message
 from tfmlp.models import multiplies_in_bfloat16
@@ -72,11 +71,14 @@ class CompilationReport(keras.callbacks.Callback):
         self._write = write
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        batches, calls = batches_per_call(self.model), self.params.get("steps") or 1
+        calls, batches = self.params.get("steps") or 1, self.params.get("batches_per_epoch", 0)  # as `tfmlp.training` trains
         products = message("compiled.bfloat16" if multiplies_in_bfloat16(self.model) else "compiled.float32")
-        looping = message("compiled.batches_per_call", count=batches)
-        if isinstance(self.model.train_step, WholeEpochStep) and calls > 1:
+        if batches > calls > 1:  # a call trains a stretch of an epoch (`tfmlp.epoch_step`)
             looping = message("compiled.epoch_in_calls", batches=batches, calls=calls)
+        elif batches > calls:  # a call trains a whole epoch
+            looping = message("compiled.batches_per_call", count=batches)
+        else:
+            looping = message("compiled.batches_per_call", count=self.model.steps_per_execution)
         self._write(message("compiled.with_xla" if self.model.jit_compile else "compiled.without_xla", products=products, looping=looping))
 
 
