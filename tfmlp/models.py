@@ -15,6 +15,7 @@ import keras
 from keras import layers
 
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
+from tfmlp.language import message
 
 INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=1.0),
@@ -274,7 +275,7 @@ def check_activation(activation: str, field: str = "activation") -> str:
         if activation != "leaky_relu":
             keras.activations.get(activation)
     except ValueError:
-        raise ConfigError.of(field, activation, f"a Keras activation name such as {', '.join(EXAMPLE_ACTIVATIONS)}") from None
+        raise ConfigError.of(field, activation, message("config.activation_name", examples=", ".join(EXAMPLE_ACTIVATIONS))) from None
     return activation
 
 
