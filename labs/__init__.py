@@ -25,6 +25,7 @@ tests assert, and README's results tables (`python -m labs` writes them).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import pkgutil
@@ -39,8 +40,8 @@ from typing import Any
 
 from tfmlp.config import LabConfig, ModelConfig
 from tfmlp.expected import ExpectedAccuracy, read_measured
+from tfmlp.language import LANGUAGES, chosen_language, message
 
-LANGUAGES = ("en", "ko")  # the course's learners read Korean first
 _LESSONS = Path(__file__).parent / "lessons"
 _CHECKOUT = Path(__file__).parent.parent  # where the notebooks are
 MEASURED = Path(__file__).parent / "measured.toml"
@@ -73,10 +74,10 @@ def lesson_texts(language: str) -> dict[str, dict[str, str]]:
     """Everything `lessons/<language>.toml` holds: a table per step id, and `labels` for the headings.
 
     Raises:
-        ValueError: `language` is not one of `LANGUAGES`.
+        ValueError: `language` is not one of `LANGUAGES` (`tfmlp.language`'s).
     """
     if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; valid: {', '.join(LANGUAGES)}")
+        raise ValueError(message("labs.unknown_language", language=repr(language), valid=", ".join(LANGUAGES)))
     return tomllib.loads((_LESSONS / f"{language}.toml").read_text(encoding="utf-8"))
 
 
@@ -88,7 +89,7 @@ def measured() -> dict[str, ExpectedAccuracy]:
 
 
 class UnknownLabError(KeyError):
-    """No lab has that id; the message lists the ones that exist."""
+    """No lab has that id; the message lists the ones that exist, and the closest if one is close."""
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -132,8 +133,9 @@ class Lab:
     @property
     def heading(self) -> str:
         """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment,
-        "Beyond the course, speedrun: ..." for a step beyond the course."""
-        return lesson_texts("en")["labels"][self.kind].format(id=self.id, title=self.title)
+        "Beyond the course, speedrun: ..." for a step beyond the course; in the learner's language."""
+        language = chosen_language()
+        return lesson_texts(language)["labels"][self.kind].format(id=self.id, title=self.lesson(language).title)
 
     @property
     def description(self) -> str:
@@ -206,20 +208,21 @@ class Lab:
         """Raises ValueError naming every option of `given` (names of `LAB_OPTIONS`) this step does not use,
         and those it does: an option is honoured or refused, never dropped and then recorded as if it ran."""
         if unused := [option for option in given if option not in self.options]:
-            uses = ", ".join(map(option_flag, self.options)) or "none of them"
-            raise ValueError(f"{self.id} does not use {', '.join(map(option_flag, unused))}; of the training options it takes {uses}")
+            uses = ", ".join(map(option_flag, self.options)) or message("labs.no_option")
+            raise ValueError(message("labs.unused_options", lab=self.id, unused=", ".join(map(option_flag, unused)), uses=uses))
 
     def require_single_model(self, action: str) -> None:
         """Raises ValueError, saying why, if `action` (e.g. "be resumed") needs a single-model step and this is not one."""
         if not self.single_model:
-            raise ValueError(f"{self.id} cannot {action}: only the steps that train one model can")
+            raise ValueError(message("labs.not_single_model", lab=self.id, action=action))
 
     def check(self, config: LabConfig) -> None:
-        """Raises `tfmlp.config.ConfigError` if this step's factory or optimizer refuses a value of `config`."""
+        """Raises `tfmlp.config.ConfigError` if `config` names an unknown part or is too large for this
+        machine's memory (nothing is built: the run builds the model once)."""
         if self.single_model:  # the steps with their own `run` check their configs as they build them
             from tfmlp.runner import check_config
 
-            check_config(config, self.network)
+            check_config(config)
 
     def run(self, config: LabConfig | None = None, options: Any = None, resume: Any = None) -> Any:
         """Run the step as `cli.py lab` does: its own `run` if it has one, else the standard lab run.
@@ -279,4 +282,19 @@ def get_lab(lab_id: str) -> Lab:
     for lab in labs:
         if lab.id.lower() == lab_id.strip().lower():
             return lab
-    raise UnknownLabError(f"unknown lab {lab_id!r}; valid: {', '.join(lab.id for lab in labs)}")
+    valid = ", ".join(lab.id for lab in labs)
+    if closest := closest_id(lab_id):
+        raise UnknownLabError(message("labs.unknown_lab_like", lab=repr(lab_id), valid=valid, closest=closest))
+    raise UnknownLabError(message("labs.unknown_lab", lab=repr(lab_id), valid=valid))
+
+
+def closest_id(text: str) -> str | None:
+    """The step id `text` most likely meant ("10-2" for "10_2", "10.2" or "102"; "activations" for
+    "activation"), by difflib's likeness over ids written alike; None if none is close."""
+
+    def alike(name: str) -> str:
+        return name.strip().lower().replace("_", "-").replace(".", "-").replace(" ", "-")
+
+    ids = {alike(lab.id): lab.id for lab in all_labs()}
+    close = difflib.get_close_matches(alike(text), ids, n=1, cutoff=0.8)
+    return ids[close[0]] if close else None

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ import pytest
 _COMPILED = tempfile.mkdtemp(prefix="tfmlp-tests-xla-")
 os.environ["TF_XLA_FLAGS"] = f"{os.environ.get('TF_XLA_FLAGS', '')} --tf_xla_persistent_cache_directory={_COMPILED}".strip()
 atexit.register(shutil.rmtree, _COMPILED, ignore_errors=True)
+# The tests read English unless they ask for Korean (`korean`), on a machine of any locale; the
+# commands they start inherit it.
+os.environ["TFMLP_LANG"] = "en"
 
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, read_mnist  # noqa: E402  (after choosing the XLA cache)
 
@@ -29,6 +33,19 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture
+def korean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Korean words for this test, chosen as a learner's `TFMLP_LANG=ko` chooses them (once per process:
+    the choice is forgotten before and after)."""
+    from tfmlp.language import chosen_language
+
+    monkeypatch.setenv("TFMLP_LANG", "ko")
+    chosen_language.cache_clear()
+    yield
+    monkeypatch.undo()
+    chosen_language.cache_clear()
 
 
 @pytest.fixture(scope="session")

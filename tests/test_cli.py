@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -321,3 +322,56 @@ def test_an_unknown_figure_is_one_line_and_exit_code_2() -> None:
     result = invoke("plot", "weights")
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "'weights' is not 'activations'" in result.output
+
+
+def test_a_run_builds_its_model_once(tmp_path: Path) -> None:
+    """The checks before a run's folder exists build nothing: the one model built is the one trained."""
+    from tfmlp.config import LabConfig, ModelConfig, TrainConfig
+    from tfmlp.models import mlp_from_config
+    from tfmlp.runner import RunOptions, run_lab
+
+    built = []
+
+    def build(model: ModelConfig) -> Any:
+        built.append(model)
+        return mlp_from_config(model)
+
+    config = LabConfig(ModelConfig(widths=(32,), kernel_init="xavier", bias_init="zeros"), TrainConfig(epochs=1, batch_size=500))
+    run_lab("custom", config, build, RunOptions(runs_root=tmp_path))
+    assert len(built) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("10_2", "10-2"), ("10.4", "10-4"), ("102", "10-2"), ("10 x1", "10-X1"), ("activation", "activations")]
+)
+def test_an_unknown_id_suggests_the_closest(typed: str, meant: str) -> None:
+    result = invoke("lab", typed)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: unknown lab '{typed}'; valid: 10-1")
+    assert result.output.strip().endswith(f"; did you mean {meant}?")
+
+
+def test_no_suggestion_when_nothing_is_close() -> None:
+    assert invoke("lab", "10-9").output.strip().endswith("initializers, optimizers")
+
+
+def test_runs_lists_each_runs_folder_and_counts_epochs_and_steps_in_words(tmp_path: Path) -> None:
+    from tfmlp.config import LabConfig
+    from tfmlp.files import write_json
+
+    one_epoch = tmp_path / "10-3" / "20261124-120000"
+    hand_trained = tmp_path / "10-X1" / "20261124-130000"
+    for run, config, extra in [
+        (one_epoch, LabConfig().with_training(epochs=1), {}),
+        (hand_trained, labs.get_lab("10-X1").config, {"steps": 10_000}),
+    ]:
+        run.mkdir(parents=True)
+        write_json(run / "config.json", {"lab": run.parent.name, **config.to_dict(), **extra})
+        write_json(run / "metrics.json", {"lab": run.parent.name, "status": "finished", "test_accuracy": 0.9, "train_seconds": 3.0})
+    result = invoke("runs", "--logdir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    header, newest, oldest = result.output.splitlines()
+    assert re.match(r"lab +started +accuracy +seconds +folder +hyperparameters$", header)
+    assert f"  {hand_trained}  " in newest and newest.endswith("batch 10, 10000 steps, seed 777") and "epoch" not in newest
+    assert f"  {one_epoch}  " in oldest and oldest.endswith("batch 100, 1 epoch, seed 777")
+    assert header.index("folder") == newest.index(str(hand_trained)) == oldest.index(str(one_epoch)), "one column"

@@ -82,6 +82,14 @@ def test_a_truncated_file_is_rejected_by_checksum(mnist_copy: Path, tmp_path: Pa
         read_mnist(mnist_copy, tfds_dir=tmp_path / "tfds")
 
 
+def test_the_official_checksums_are_those_of_the_shipped_files() -> None:
+    from tfmlp.data import DEFAULT_MNIST_DIR
+    from tfmlp.mnist_files import MNIST_FILES
+
+    listed = dict(reversed(line.split()) for line in (DEFAULT_MNIST_DIR / "SHA256SUMS").read_text().splitlines())
+    assert listed == MNIST_FILES
+
+
 def test_a_missing_file_is_named_before_tfds_would_try_the_network(mnist_copy: Path, tmp_path: Path) -> None:
     (mnist_copy / "train-images-idx3-ubyte.gz").unlink()
     with pytest.raises(MnistDataError, match="lacks train-images-idx3-ubyte.gz"):

@@ -286,7 +286,7 @@ def test_draw_refuses_a_port_that_is_taken_in_one_line(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(cli, ["draw", "--logdir", str(tmp_path), "--port", str(port)])
     assert result.exit_code == 2
-    assert result.output == f"Error: cannot serve the page on port {port}: Address already in use\n"
+    assert result.output == f"Error: cannot serve the page on port {port}: address already in use\n"
 
 
 def test_the_page_is_plain_files_of_its_own_with_its_words_in_both_languages(client: Any) -> None:

@@ -140,3 +140,40 @@ def test_evaluate_fails_when_the_model_no_longer_matches(finished_run: Path, tmp
     assert result.exit_code == 1
     assert "DIFFERS from" in result.output
     assert result.output.strip().splitlines()[-1] == f"Error: the saved model of {tampered} no longer gives its recorded accuracy"
+
+
+def test_predict_and_evaluate_take_a_steps_id_for_its_newest_finished_run(finished_run: Path, mnist: MnistArrays, tmp_path: Path) -> None:
+    """`predict 10-3 digit.png`: the newest run of 10-3 that finished with its model, not a newer unfinished one."""
+    runs = tmp_path / "runs"
+    older = runs / "10-3" / "20200101-000000"
+    older.mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "model.keras"):
+        (older / name).write_bytes((finished_run / name).read_bytes())
+    unfinished = runs / "10-3" / "20991231-000000"
+    unfinished.mkdir()
+    (unfinished / "config.json").write_bytes((finished_run / "config.json").read_bytes())
+    digit = white_on_black(mnist.test.images[confident_digits(finished_run, mnist, 1)[0]], tmp_path / "digit.png")
+    by_id = CliRunner().invoke(cli, ["predict", "10-3", str(digit), "--logdir", str(runs)])
+    by_folder = CliRunner().invoke(cli, ["predict", str(older), str(digit)])
+    assert by_id.exit_code == 0, by_id.output
+    assert by_id.output == f"The newest finished run of 10-3: {older}\n" + by_folder.output
+    evaluated = CliRunner().invoke(cli, ["evaluate", "10-3", "--logdir", str(runs)])
+    assert evaluated.exit_code == 0 and evaluated.output.splitlines()[0] == f"The newest finished run of 10-3: {older}"
+
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        ("10-4", "no finished run of 10-4 under {runs} kept a model: train one with python cli.py lab 10-4"),
+        ("10-6", "10-6 keeps no single model to read digits with: give a step that trains one, such as 10-4, or a run's folder"),
+        ("10_3", "10_3 is neither a run's folder nor a step's id; did you mean 10-3?"),
+        (
+            "runs/10-9",
+            "runs/10-9 is neither a run's folder nor a step's id: give a folder that python cli.py runs lists, or a step's id such as 10-4",
+        ),
+    ],
+)
+def test_a_step_without_a_run_to_read_with_is_one_line_saying_what_to_do(run: str, message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["predict", run, __file__, "--logdir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message.format(runs=tmp_path)}\n"

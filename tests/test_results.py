@@ -55,7 +55,7 @@ def test_report_writes_the_table_and_the_plot(two_seeds: tuple[Path, str], tmp_p
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[2] == f"{statistics.fmean(accuracies):.4f} ± {statistics.stdev(accuracies):.4f}"
     assert cells[4] == "2"
-    assert cells[8] == "hidden 32, relu, xavier, adam 0.001, batch 100, 1 epochs"
+    assert cells[8] == "hidden 32, relu, xavier, adam 0.001, batch 100, 1 epoch"
     with Image.open(tmp_path / "results.png") as picture:
         assert picture.size[0] > 300 and picture.size[1] > 200
 

@@ -19,7 +19,7 @@ import labs
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
 from tfmlp.models import mlp
-from tfmlp.epoch_step import batches_per_call, whole_epoch_steps
+from tfmlp.epoch_step import WholeEpochTrainer
 from tfmlp.plan import Machine
 from tfmlp.seeding import seed_globally
 from tfmlp.training import compile_model, fit_and_evaluate, place
@@ -156,6 +156,24 @@ def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
     assert cluster[0]["accuracy"] == pytest.approx(alone["accuracy"], abs=0.015)
 
 
+def test_the_keras_internals_that_the_multi_worker_trainer_overrides_are_still_there() -> None:
+    """`tfmlp.multi_worker` works around two code paths of Keras's `fit` (keras-team/keras#20585): a
+    release that changes them fails here at once, and in the two-worker test above."""
+    import inspect
+
+    from tfmlp.multi_worker import MultiWorkerTrainer
+
+    def parameters(method: object) -> list[tuple[str, object]]:
+        return [(parameter.name, parameter.default) for parameter in inspect.signature(method).parameters.values()]
+
+    assert parameters(keras.Model._maybe_symbolic_build) == [("self", inspect.Parameter.empty), ("iterator", None), ("data_batch", None)]
+    assert parameters(MultiWorkerTrainer._maybe_symbolic_build) == parameters(keras.Model._maybe_symbolic_build)
+    assert "self._maybe_symbolic_build(iterator=epoch_iterator)" in inspect.getsource(keras.Model.fit)
+    keras_tensorflow_trainer = inspect.getmodule(keras.Model.make_train_function)
+    assert 'reduction="auto"' in inspect.getsource(keras_tensorflow_trainer)  # a step's results, reduced as...
+    assert 'strategy.reduce("MEAN", v, axis=0)' in inspect.getsource(keras_tensorflow_trainer.reduce_per_replica)  # ...along axis 0
+
+
 @pytest.mark.parametrize("xla", [True, False], ids=["xla", "no-xla"])
 def test_the_train_function_is_traced_once(small_mnist: MnistArrays, xla: bool) -> None:
     """compile_model makes the optimizer's and the metric's variables, so tf.function needs no second trace."""
@@ -170,22 +188,22 @@ def test_the_train_function_is_traced_once(small_mnist: MnistArrays, xla: bool) 
 
 
 def test_a_whole_epoch_per_call_trains_as_batch_by_batch_does(small_mnist: MnistArrays) -> None:
-    """The same batches in the same order give the same weights, and the model trains batch by batch afterwards."""
+    """The same batches in the same order give the same weights, and the model itself trains batch by batch afterwards."""
     config = TrainConfig(epochs=2)
     keras.utils.set_random_seed(config.seed)
     data = make_datasets(small_mnist, 100, seed=config.seed)
     whole = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
     whole.jit_compile = False  # no XLA on either side, on any device (Keras's "auto" takes it on a GPU): the same kernels
-    with whole_epoch_steps(whole, *data.train_tensors, data.steps_per_epoch):
-        assert batches_per_call(whole) == data.steps_per_epoch
-        whole.fit(data.epoch_orders(0, 2), epochs=2, steps_per_epoch=1, verbose=0)
+    trainer = WholeEpochTrainer(whole, *data.train_tensors)  # its loop compiled as the model asks: without XLA
+    trainer.fit(data.epoch_orders(0, 2), epochs=2, steps_per_epoch=1, verbose=0)
+    assert trainer._compiled_step.experimental_get_tracing_count() == 1
     keras.utils.set_random_seed(config.seed)
     batch_by_batch = compile_model(mlp([64], dropout_rate=0.3), config, steps_per_execution=1)
     batch_by_batch.jit_compile = False
     batch_by_batch.fit(data.epochs(0, 2), epochs=2, steps_per_epoch=data.steps_per_epoch, verbose=0)
     for ours, theirs in zip(whole.get_weights(), batch_by_batch.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
-    assert batches_per_call(whole) == 1
+    assert int(whole.optimizer.iterations) == 2 * data.steps_per_epoch  # the network's own optimizer stepped
     whole.fit(small_mnist.validation.images, small_mnist.validation.labels, batch_size=100, verbose=0)
 
 
@@ -207,18 +225,21 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
         mnist = read_mnist()
         small = MnistArrays(*(Split(split.images[:1_000], split.labels[:1_000]) for split in (mnist.train, mnist.validation, mnist.test)))
         seed_globally(777)
-        result = fit_and_evaluate(lambda: mlp([32], dropout_rate=0.3), make_datasets(small, 100, 777), TrainConfig(epochs=1))
+        batch_size = int(sys.argv[2])
+        result = fit_and_evaluate(lambda: mlp([32], dropout_rate=0.3), make_datasets(small, batch_size, 777), TrainConfig(epochs=1))
         np.save(sys.argv[1], np.concatenate([weight.ravel() for weight in result.model.get_weights()]))
         """
     )
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(REPOSITORY)}
     environment.pop("TF_XLA_FLAGS", None)  # this process's own, which names the user's cache
     entries = []
-    for run in ("first", "second"):
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / run)], env=environment, check=True, capture_output=True)
+    for run, batch_size in (("first", 100), ("second", 100), ("batch_by_batch", 128)):  # 128 does not divide 1,000 images
+        command = [sys.executable, "-c", script, str(tmp_path / run), str(batch_size)]
+        subprocess.run(command, env=environment, check=True, capture_output=True)
         entries.append(sorted(path.name for path in (tmp_path / "cache" / "tfmlp" / "xla").rglob("*.pb")))
     assert len(entries[0]) == 1 and entries[1] == entries[0]  # compiled once, then loaded
     np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
+    assert len(entries[2]) == 3  # the training step for batches of 128 and for the last, of 104; nothing for validation or test
 
 
 def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture) -> None:

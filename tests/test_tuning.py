@@ -13,6 +13,7 @@ import keras
 import keras_tuner
 import numpy as np
 import pytest
+import tensorflow as tf
 from click.testing import CliRunner
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -152,11 +153,16 @@ def test_trials_train_a_whole_epoch_per_call_as_lab_does(tiny_mnist: MnistArrays
     from tfmlp import training
 
     whole_epochs: list[int] = []
-    real = training.whole_epoch_steps
-    monkeypatch.setattr(training, "whole_epoch_steps", lambda model, images, labels, batches: (whole_epochs.append(batches), real(model, images, labels, batches))[1])
+    real = training.WholeEpochTrainer
+
+    def counted(model: keras.Model, images: tf.Tensor, *rest: object) -> keras.Model:
+        whole_epochs.append(len(images) // 100)  # batches per epoch
+        return real(model, images, *rest)
+
+    monkeypatch.setattr(training, "WholeEpochTrainer", counted)
     space = SearchSpace(depth=(1, 1), width=(64, 64), batch_norm=(False,), batch_sizes=(100,))
     search(tiny_mnist, tmp_path, tuner="random", max_trials=2, epochs=1, fresh=True, space=space)
-    assert whole_epochs == [30, 30]  # one compiled call per epoch of 3,000 images, in each of the two trials
+    assert whole_epochs == [30, 30]  # one compiled call per epoch of 3,000 images (30 batches), in each of the two trials
 
 
 @pytest.mark.slow

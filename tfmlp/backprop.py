@@ -16,6 +16,7 @@ import tensorflow as tf
 from tfmlp.config import LabConfig
 from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
 from tfmlp.files import write_json
+from tfmlp.language import message
 from tfmlp.runner import RunOptions, start_run
 from tfmlp.seeding import seed_globally
 
@@ -122,7 +123,7 @@ def train_by_hand(
         network.train_step(images, tf.one_hot(labels, NUM_CLASSES), learning_rate)
         if step % report_every == 0:
             counts.append(network.count_correct(probe_images, probe_labels))
-            print(f"step {step:>5}: {counts[-1]} of 1000 test images right")
+            print(message("backprop.correct", step=f"{step:>5}", correct=counts[-1], count=len(probe_labels)))
     seconds = time.perf_counter() - started
     test_accuracy = network.count_correct(arrays.test.images, arrays.test.labels) / len(arrays.test)
     print("Learning Finished!")

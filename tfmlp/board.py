@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tfmlp.language import message
+
 
 class TensorBoardMissingError(RuntimeError):
     """The tensorboard package is not installed."""
@@ -24,12 +26,12 @@ def serve(logdir: Path, port: int) -> None:
     try:
         from tensorboard import program
     except ImportError:
-        raise TensorBoardMissingError("the tensorboard package is missing: pip install tensorboard") from None
+        raise TensorBoardMissingError(message("tensorboard.missing")) from None
 
     board = program.TensorBoard()
     board.configure(argv=[None, "--logdir", str(logdir), "--host", "localhost", "--port", str(port), "--load_fast", _load_fast()])
     url = board.launch()
-    print(f"TensorBoard of {logdir} at {url} (Ctrl-C stops it)", flush=True)
+    print(message("tensorboard.serving", logdir=logdir, url=url), flush=True)
     while True:
         time.sleep(3600)
 

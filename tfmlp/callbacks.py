@@ -16,8 +16,8 @@ import tensorflow as tf
 
 from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.data import MnistDatasets
-from tfmlp.epoch_step import WholeEpochStep, batches_per_call
 from tfmlp.files import FileNotWritten
+from tfmlp.language import message
 from tfmlp.models import multiplies_in_bfloat16
 
 HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the shape shows, the cost stays low
@@ -27,9 +27,9 @@ HISTOGRAM_EXAMPLES = 200  # probe images whose activations are histogrammed: the
 # OutOfRangeError (which Keras, in a batch's callback, takes for the end of the data: the epoch would
 # end early, unsaid).
 _WRITE_FAILURES = {
-    tf.errors.ResourceExhaustedError: "no space left on device, or over quota",
-    tf.errors.OutOfRangeError: "file too large",
-    tf.errors.PermissionDeniedError: "permission denied",
+    tf.errors.ResourceExhaustedError: "summaries.no_space",
+    tf.errors.OutOfRangeError: "summaries.too_large",
+    tf.errors.PermissionDeniedError: "summaries.permission_denied",
 }
 
 
@@ -44,8 +44,8 @@ def summaries_written(log_dir: str | Path) -> Iterator[None]:
     try:
         yield
     except tf.errors.OpError as error:
-        reason = _WRITE_FAILURES.get(type(error), "the write failed")
-        raise FileNotWritten(f"cannot write the TensorBoard logs in {log_dir}: {reason}") from None
+        reason = message(_WRITE_FAILURES.get(type(error), "files.write_failed"))
+        raise FileNotWritten(message("summaries.cannot_write", folder=log_dir, reason=reason)) from None
 
 
 class EpochCostLogger(keras.callbacks.Callback):
@@ -71,13 +71,15 @@ class CompilationReport(keras.callbacks.Callback):
         self._write = write
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        batches, calls = batches_per_call(self.model), self.params.get("steps") or 1
-        products = "bfloat16 products (float32 weights)" if multiplies_in_bfloat16(self.model) else "float32"
-        xla = "with" if self.model.jit_compile else "without"
-        looping = f"{batches} batch{'es' if batches > 1 else ''} per call"
-        if isinstance(self.model.train_step, WholeEpochStep) and calls > 1:
-            looping = f"a {batches}-batch epoch in {calls} calls"
-        self._write(f"Compiled {xla} XLA, {products}, {looping}")
+        calls, batches = self.params.get("steps") or 1, self.params.get("batches_per_epoch", 0)  # as `tfmlp.training` trains
+        products = message("compiled.bfloat16" if multiplies_in_bfloat16(self.model) else "compiled.float32")
+        if batches > calls > 1:  # a call trains a stretch of an epoch (`tfmlp.epoch_step`)
+            looping = message("compiled.epoch_in_calls", batches=batches, calls=calls)
+        elif batches > calls:  # a call trains a whole epoch
+            looping = message("compiled.batches_per_call", count=batches)
+        else:
+            looping = message("compiled.batches_per_call", count=self.model.steps_per_execution)
+        self._write(message("compiled.with_xla" if self.model.jit_compile else "compiled.without_xla", products=products, looping=looping))
 
 
 class Diagnostics(keras.callbacks.Callback):

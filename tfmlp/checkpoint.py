@@ -23,6 +23,7 @@ from typing import Any
 import keras
 
 from tfmlp.files import DamagedFile, read_json, write_json, written_whole
+from tfmlp.language import message
 
 KEPT_EPOCHS = 2  # the last one, and the one before it in case the last is damaged
 
@@ -93,7 +94,7 @@ def newest_intact_epoch(directory: Path) -> tuple[SavedEpoch | None, list[Damage
         except DamagedFile as error:
             damaged.append(error)
     if damaged:
-        raise NoIntactEpoch(f"no epoch in {directory} is intact: {'; '.join(map(str, damaged))}")
+        raise NoIntactEpoch(message("checkpoint.none_intact", folder=directory, damaged="; ".join(map(str, damaged))))
     return None, damaged
 
 
@@ -132,13 +133,13 @@ def _read_epoch(state_file: Path) -> SavedEpoch:
         weights, size, digest = state_file.with_name(state["weights"]), int(state["weights_size"]), state["weights_sha256"]
         saved = SavedEpoch(int(state["epochs_done"]), weights, state["random_states"], state["history"])
     except (KeyError, TypeError, ValueError):
-        raise DamagedFile(state_file, "not a checkpoint's state") from None
+        raise DamagedFile(state_file, message("checkpoint.not_a_state")) from None
     if not weights.is_file():
-        raise DamagedFile(weights, "missing", f"{weights} is missing")
+        raise DamagedFile(weights, message("checkpoint.missing"), message("checkpoint.file_missing", path=weights))
     if (actual := weights.stat().st_size) != size:
-        raise DamagedFile(weights, f"{actual:,} bytes where {size:,} were written")
+        raise DamagedFile(weights, message("checkpoint.wrong_size", actual=f"{actual:,}", size=f"{size:,}"))
     if _sha256(weights) != digest:
-        raise DamagedFile(weights, "its content differs from what was written: the checksum does not match")
+        raise DamagedFile(weights, message("checkpoint.checksum"))
     return saved
 
 

@@ -18,6 +18,7 @@ from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import layer_gradient_norms
 from tfmlp.files import write_json
+from tfmlp.language import display_width, message, padded
 from tfmlp.plots import plot_curves
 from tfmlp.runner import RunOptions, diverged_runs_recorded, start_run
 from tfmlp.runs import RunDir
@@ -134,7 +135,7 @@ def compare_variants(
     saved_config = {"experiment": experiment_id, "variants": {variant.name: variant.config() for variant in variants}}
     placement = place()  # first: a worker joins its cluster before TensorFlow runs anything else
     arrays, run = start_run(experiment_id, saved_config, options)
-    print(f"Training on {placement.description}")
+    print(message("lab.training_on", device=placement.description))
     probe = probe_batch(arrays.validation)
     results = []
     with diverged_runs_recorded(run, {"experiment": experiment_id}):
@@ -172,7 +173,7 @@ def compare_variants(
             print(f"{name}: {value:.4f}")
     for metric in plots:
         picture = plot_curves({v.name: v.result.history for v in results}, metric, run.file(f"{metric}.png"), title or experiment_id)
-        print(f"Plot saved as {picture}")
+        print(message("compare.plot_saved", path=picture))
     write_json(
         run.metrics, {"experiment": experiment_id, "status": "finished", "variants": [v.summary() for v in results], **comparison.extra}
     )
@@ -183,20 +184,25 @@ def print_comparison(comparison: Comparison) -> None:
     """Validation accuracy per epoch, then one summary row per variant."""
     names = [variant.name for variant in comparison.variants]
     width = max(12, *(len(name) for name in names))
-    print("\nValidation accuracy per epoch")
-    print("epoch " + " ".join(f"{name:>{width}}" for name in names))
+    epoch = message("compare.epoch")
+    epoch_width = max(5, display_width(epoch))
+    print("\n" + message("compare.per_epoch"))
+    print(padded(epoch, epoch_width) + " " + " ".join(f"{name:>{width}}" for name in names))
     epochs = max(len(v.result.history["val_accuracy"]) for v in comparison.variants)
-    for epoch in range(epochs):
-        cells = (v.result.history["val_accuracy"][epoch] for v in comparison.variants)
-        print(f"{epoch + 1:>5} " + " ".join(f"{cell:>{width}.4f}" for cell in cells))
-    print(
-        f"\n{'variant':<{width}} {'test acc':>8} {'1st cost':>10} {'last cost':>10}"
-        f" {'grad 1st layer':>14} {'grad last layer':>15} {'seconds':>8}"
-    )
+    for done in range(epochs):
+        cells = (v.result.history["val_accuracy"][done] for v in comparison.variants)
+        print(f"{done + 1:>{epoch_width}} " + " ".join(f"{cell:>{width}.4f}" for cell in cells))
+    columns = [
+        message("compare.test_accuracy"), message("compare.first_cost"), message("compare.last_cost"),
+        message("compare.first_gradient"), message("compare.last_gradient"), message("compare.seconds"),
+    ]  # fmt: skip
+    widths = [max(least, display_width(column)) for least, column in zip((8, 10, 10, 14, 15, 8), columns)]
+    header = "".join(" " + padded(column, least, ">") for column, least in zip(columns, widths))
+    print("\n" + padded(message("compare.variant"), width) + header)
     for variant in comparison.variants:
         losses = variant.result.history["loss"]
-        print(
-            f"{variant.name:<{width}} {variant.result.test_accuracy:>8.4f} {losses[0]:>10.4f} {losses[-1]:>10.4f}"
-            f" {variant.first_layer_gradient:>14.3e} {variant.last_layer_gradient:>15.3e}"
-            f" {variant.result.train_seconds:>8.1f}"
-        )
+        figures = [
+            f"{variant.result.test_accuracy:.4f}", f"{losses[0]:.4f}", f"{losses[-1]:.4f}",
+            f"{variant.first_layer_gradient:.3e}", f"{variant.last_layer_gradient:.3e}", f"{variant.result.train_seconds:.1f}",
+        ]  # fmt: skip
+        print(f"{variant.name:<{width}}" + "".join(" " + padded(figure, least, ">") for figure, least in zip(figures, widths)))

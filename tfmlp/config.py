@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tfmlp.files import reason
+from tfmlp.language import message
 
 # What the lab trains on, as `input_data` split it (`tfmlp.data` reads it; configs are checked against it).
 IMAGE_PIXELS = 28 * 28
@@ -35,7 +37,7 @@ class ConfigError(ValueError):
 
     @classmethod
     def of(cls, name: str, got: Any, valid: str) -> ConfigError:
-        return cls(f"{name} must be {valid}, got {_SHORT.repr(got)}")
+        return cls(message("config.must_be", name=name, valid=valid, got=_SHORT.repr(got)))
 
     def within(self, section: str) -> ConfigError:
         """The same error, its field named as part of `section` ("model", "train")."""
@@ -46,9 +48,11 @@ def integer(name: str, value: Any, low: int, high: int | None = None, why_high: 
     """`value` if it is an integer in [low, high] (not a bool, not 5.0), else ConfigError naming `name`
     (and `why_high`, the reason for the upper limit)."""
     if high is None:
-        valid = f"an integer ≥ {low}"
+        valid = message("config.integer_at_least", low=low)
+    elif why_high:
+        valid = message("config.integer_between_because", low=low, high=high, why=why_high)
     else:
-        valid = f"an integer from {low} to {high}" + (f" ({why_high})" if why_high else "")
+        valid = message("config.integer_between", low=low, high=high)
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         raise ConfigError.of(name, value, valid)
     return value
@@ -57,9 +61,12 @@ def integer(name: str, value: Any, low: int, high: int | None = None, why_high: 
 def number(name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> float:
     """`value` as a float if it is a finite number in the interval, else ConfigError naming `name`."""
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    valid = f"a number > {low:g}" if math.isinf(high) and low_open else f"a number in {interval}"
+    unbounded = math.isinf(high) and low_open
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError.of(name, value, "a finite " + valid.removeprefix("a "))
+        if unbounded:
+            raise ConfigError.of(name, value, message("config.finite_number_above", low=f"{low:g}"))
+        raise ConfigError.of(name, value, message("config.finite_number_in", interval=interval))
+    valid = message("config.number_above", low=f"{low:g}") if unbounded else message("config.number_in", interval=interval)
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (above and below):
@@ -70,7 +77,7 @@ def number(name: str, value: Any, low: float, high: float, *, low_open: bool = F
 def text(name: str, value: Any) -> str:
     """`value` if it is a non-empty string, else ConfigError naming `name`."""
     if not isinstance(value, str) or not value:
-        raise ConfigError.of(name, value, "a name (a non-empty string)")
+        raise ConfigError.of(name, value, message("config.name"))
     return value
 
 
@@ -78,7 +85,7 @@ def flag(name: str, value: Any) -> bool:
     """`value` if it is true or false (or 1 or 0, as searches before this check saved them), else
     ConfigError naming `name`."""
     if value not in (True, False) or not isinstance(value, (bool, int)):
-        raise ConfigError.of(name, value, "true or false")
+        raise ConfigError.of(name, value, message("config.true_or_false"))
     return bool(value)
 
 
@@ -90,7 +97,7 @@ def choice(name: str, value: Any, valid: Iterable[str]) -> str:
     """`value` if it is one of `valid`, else ConfigError naming `name` and the valid ones."""
     names = list(valid)
     if value not in names:
-        raise ConfigError.of(name, value, f"one of {', '.join(names)}")
+        raise ConfigError.of(name, value, message("config.one_of", names=", ".join(names)))
     return value
 
 
@@ -120,7 +127,7 @@ class ModelConfig:
         if not isinstance(self.widths, (list, tuple)) or not all(
             isinstance(width, int) and not isinstance(width, bool) and width >= 1 for width in self.widths
         ):
-            raise ConfigError.of("widths", self.widths, "a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512])")
+            raise ConfigError.of("widths", self.widths, message("config.widths"))
         object.__setattr__(self, "widths", tuple(self.widths))  # JSON gives lists back.
         for name in ("activation", "kernel_init", "bias_init", "dropout_type"):
             text(name, getattr(self, name))
@@ -164,7 +171,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         integer("epochs", self.epochs, 1)
-        integer("batch_size", self.batch_size, 1, TRAIN_SIZE, why_high="the training set's size")
+        integer("batch_size", self.batch_size, 1, TRAIN_SIZE, why_high=message("config.training_set_size"))
         learning_rate = number("learning_rate", self.learning_rate, 0.0, math.inf, low_open=True)
         object.__setattr__(self, "learning_rate", learning_rate)
         text("optimizer", self.optimizer)
@@ -201,10 +208,10 @@ class LabConfig:
         for section, kind in sections.items():
             values = data.get(section, {})
             if not isinstance(values, dict):
-                raise ConfigError.of(section, values, "an object of fields")
+                raise ConfigError.of(section, values, message("config.object_of_fields"))
             names = [item.name for item in dataclasses.fields(kind)]
             if unknown := sorted(set(values) - set(names)):
-                raise ConfigError(f"{section} has no field {unknown[0]!r}; its fields: {', '.join(names)}")
+                raise ConfigError(message("config.no_such_field", section=section, field=repr(unknown[0]), fields=", ".join(names)))
             try:
                 made[section] = kind(**values)
             except ConfigError as error:
@@ -219,7 +226,7 @@ class LabConfig:
             ValueError: the file is missing or not JSON, or holds keys no configuration has
                 (`ConfigError`, naming the field, for a value of the wrong type or range).
         """
-        data = read_json_object(path, allowed_keys={"lab", "model", "train"}, what="lab configuration")
+        data = read_json_object(path, allowed_keys={"lab", "model", "train"}, what=message("config.lab_configuration"))
         try:
             return cls.from_dict(data)
         except ConfigError as error:
@@ -238,16 +245,16 @@ def read_json_object(path: str | Path, allowed_keys: set[str], what: str) -> dic
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+        raise ValueError(message("config.cannot_read", path=path, system=error.strerror, reason=reason(error) or error.strerror)) from None
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not a text file of JSON (byte {error.start} is not UTF-8)") from None
+        raise ValueError(message("config.not_text", path=path, byte=error.start)) from None
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno})") from None
+        raise ValueError(message("config.not_json", path=path, detail=error.msg, line=error.lineno)) from None
     except RecursionError:
-        raise ValueError(f"{path} nests its JSON too deeply to read; a {what} is an object of fields a few levels deep") from None
+        raise ValueError(message("config.nested_too_deeply", path=path, what=what)) from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a JSON object of {what} fields, got {type(data).__name__} {json.dumps(data)[:40]}")
+        raise ValueError(message("config.not_an_object", path=path, what=what, kind=type(data).__name__, got=json.dumps(data)[:40]))
     unknown = sorted(set(data) - allowed_keys)
     if unknown:
-        raise ValueError(f"{path} has keys no {what} has: {', '.join(unknown)}")
+        raise ValueError(message("config.unknown_keys", path=path, what=what, keys=", ".join(unknown)))
     return data

@@ -9,12 +9,15 @@ fault, a copy cut short, a hand edit): `read_json` names the file and what is wr
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from tfmlp.language import message
 
 
 class FileNotWritten(OSError):
@@ -23,21 +26,22 @@ class FileNotWritten(OSError):
     @classmethod
     def of(cls, path: Path | str, error: OSError) -> FileNotWritten:
         """The failure of `error`, in words: the system's for its errno; h5py and Keras do not always keep one."""
-        return cls(f"cannot write {path}: {_in_words(error) or 'the write failed'}")
+        return cls(message("files.cannot_write", path=path, reason=reason(error) or message("files.write_failed")))
 
 
 class DamagedFile(ValueError):
     """A file tfmlp wrote earlier is no longer what it wrote (cut short, overwritten), or cannot be read:
     the message names it and what is wrong, on one line."""
 
-    def __init__(self, path: Path, problem: str, message: str | None = None) -> None:
-        super().__init__(message or f"{path} is damaged ({problem})")
+    def __init__(self, path: Path, problem: str, sentence: str | None = None) -> None:
+        """`problem`: what is wrong, in words (`message`); `sentence`: the whole message, where "PATH is damaged (PROBLEM)" is not it."""
+        super().__init__(sentence or message("files.damaged", path=path, problem=problem))
         self.path = path
 
     @classmethod
     def unreadable(cls, path: Path, error: OSError) -> DamagedFile:
-        words = _in_words(error) or "the read failed"
-        return cls(path, words, f"cannot read {path}: {words}")
+        words = reason(error) or message("files.read_failed")
+        return cls(path, words, message("files.cannot_read", path=path, reason=words))
 
 
 @contextlib.contextmanager
@@ -87,19 +91,46 @@ def read_json(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise DamagedFile.unreadable(path, error) from None
     if not text.strip():
-        raise DamagedFile(path, "empty")
+        raise DamagedFile(path, message("files.empty"))
     try:
         data = json.loads(text)
     except ValueError:  # json's JSONDecodeError, and UnicodeDecodeError for bytes that are no text
-        raise DamagedFile(path, "not valid JSON") from None
+        raise DamagedFile(path, message("files.not_json")) from None
     if not isinstance(data, dict):
-        raise DamagedFile(path, "not a JSON object")
+        raise DamagedFile(path, message("files.not_object"))
     return data
 
 
-def _in_words(error: OSError) -> str | None:
-    """"no space left on device": the system's words for the error's errno, mid-sentence; None without one."""
+# The failures a learner meets, said in the learner's language; the others in the system's words.
+_REASONS = {
+    errno.ENOSPC: "files.reason.no_space",
+    errno.EDQUOT: "files.reason.over_quota",
+    errno.EFBIG: "files.reason.too_large",
+    errno.EACCES: "files.reason.permission_denied",
+    errno.EPERM: "files.reason.not_permitted",
+    errno.EROFS: "files.reason.read_only",
+    errno.ENOENT: "files.reason.no_such_file",
+    errno.ENOTDIR: "files.reason.not_a_folder",
+    errno.EISDIR: "files.reason.is_a_folder",
+    errno.EEXIST: "files.reason.exists",
+    errno.EADDRINUSE: "files.reason.address_in_use",
+    errno.EIO: "files.reason.io_error",
+}
+
+
+def reason(error: OSError) -> str | None:
+    """"no space left on device": what went wrong, by the error's errno, mid-sentence; None without one.
+
+    In English these are the system's own words (`os.strerror`); in another language, the messages'.
+    """
     if not error.errno:
         return None
     words = os.strerror(error.errno)
-    return words[0].lower() + words[1:]
+    system = words[0].lower() + words[1:]
+    return message(_REASONS[error.errno], system=system) if error.errno in _REASONS else system
+
+
+def in_words(error: OSError) -> str:
+    """An `OSError` on one line, the path it names first: "runs/10-4: not a directory" (never its repr)."""
+    words = reason(error) or str(error)
+    return f"{error.filename}: {words}" if error.filename else words

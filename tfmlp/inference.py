@@ -20,7 +20,8 @@ import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tfmlp.data import MnistArrays, make_datasets
-from tfmlp.files import DamagedFile, read_json
+from tfmlp.files import DamagedFile, read_json, reason
+from tfmlp.language import message
 from tfmlp.runs import RunDir
 
 MNIST_SIDE = 28
@@ -62,7 +63,7 @@ def load_run_model(run_dir: str | Path) -> keras.Model:
     """
     path = RunDir(Path(run_dir)).model
     if not path.is_file():
-        raise ValueError(f"{run_dir} has no model.keras: give the folder of a finished lab run (see `cli.py runs`)")
+        raise ValueError(message("inference.no_model", run=run_dir))
     _check_archive(path)
     return keras.saving.load_model(path, safe_mode=True)
 
@@ -74,11 +75,11 @@ def _check_archive(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             broken = archive.testzip()
     except zipfile.BadZipFile:
-        raise DamagedFile(path, "not a whole Keras model file: cut short or overwritten") from None
+        raise DamagedFile(path, message("inference.not_whole_model")) from None
     except OSError as error:
         raise DamagedFile.unreadable(path, error) from None
     if broken is not None:
-        raise DamagedFile(path, f"its {broken} fails its checksum")
+        raise DamagedFile(path, message("inference.member_checksum", member=broken))
 
 
 def read_digit(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
@@ -97,7 +98,7 @@ def read_digit(source: str | Path | bytes, name: str | None = None) -> np.ndarra
     Raises:
         ValueError: the file is not an image, is larger than `MAX_MEGAPIXELS` (refused from its header, before decoding), or shows no digit.
     """
-    name = name or ("the image" if isinstance(source, bytes) else str(source))
+    name = name or (message("inference.the_image") if isinstance(source, bytes) else str(source))
     pixels = np.asarray(_grey_image(source, name), dtype=np.float32) / 255.0
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     if border.mean() > 0.5:  # dark digit on light paper
@@ -107,7 +108,7 @@ def read_digit(source: str | Path | bytes, name: str | None = None) -> np.ndarra
         pixels = np.clip((pixels - paper) / (1.0 - paper), 0.0, 1.0)
     digit = _ink(pixels)
     if digit is None:
-        raise ValueError(f"{name} shows no digit (no pixel stands out from the background)")
+        raise ValueError(message("inference.no_digit", name=name))
     digit = _with_mnist_strokes(digit / digit.max())  # faint ink as bright as MNIST's, a hairline or a felt-tip as wide
     scale = MNIST_BOX / max(digit.shape)
     height, width = max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))
@@ -191,25 +192,24 @@ def _grey_image(source: str | Path | bytes, name: str) -> Image.Image:
             image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except Image.DecompressionBombError:  # Pillow refuses to open anything over twice its MAX_IMAGE_PIXELS
         megapixels = 2 * Image.MAX_IMAGE_PIXELS / 1e6
-        raise ValueError(f"{name} has over {megapixels:.0f} megapixels; {_SIZE_LIMIT}") from None
+        raise ValueError(message("inference.over_megapixels", name=name, megapixels=f"{megapixels:.0f}", limit=MAX_MEGAPIXELS)) from None
     except UnidentifiedImageError:
-        raise ValueError(f"{name} is not an image file (PNG, JPEG, ...), or its header is damaged") from None
+        raise ValueError(message("inference.not_an_image", name=name)) from None
     except OSError as error:
-        raise ValueError(f"cannot read {name}: {error.strerror}") from None
+        words = {"system": error.strerror, "reason": reason(error) or error.strerror}
+        raise ValueError(message("inference.cannot_read", name=name, **words)) from None
     with image:
         width, height = image.size
         if width * height > MAX_MEGAPIXELS * 1e6:
-            raise ValueError(f"{name} is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); {_SIZE_LIMIT}")
+            size = {"width": width, "height": height, "megapixels": f"{width * height / 1e6:.0f}"}
+            raise ValueError(message("inference.too_large", name=name, limit=MAX_MEGAPIXELS, **size))
         try:
             upright = ImageOps.exif_transpose(image)
             if upright.has_transparency_data:
                 upright = Image.alpha_composite(Image.new("RGBA", upright.size, "white"), upright.convert("RGBA"))
             return upright.convert("L")
         except (OSError, SyntaxError, ValueError, EOFError):  # Pillow's words for truncated or corrupt pixel data
-            raise ValueError(f"{name} is a damaged or truncated {image.format} file: its pixels cannot be decoded") from None
-
-
-_SIZE_LIMIT = f"images of up to {MAX_MEGAPIXELS} megapixels are read: scale it down"
+            raise ValueError(message("inference.damaged_image", name=name, format=image.format)) from None
 
 
 
@@ -256,16 +256,16 @@ def evaluate_run(run_dir: str | Path, arrays: MnistArrays) -> Evaluation:
     run = RunDir(Path(run_dir))
     model = load_run_model(run.path)
     if not run.metrics.is_file():
-        raise ValueError(f"{run.path} has no metrics.json: the run did not finish")
+        raise ValueError(message("inference.no_metrics", run=run.path))
     recorded, config = read_json(run.metrics), read_json(run.config)
     try:
         recorded_accuracy = float(recorded["test_accuracy"])
     except (KeyError, TypeError, ValueError):
-        raise DamagedFile(run.metrics, "it records no test accuracy") from None
+        raise DamagedFile(run.metrics, message("inference.no_accuracy")) from None
     try:
         batch_size, seed = config["train"]["batch_size"], config["train"]["seed"]
     except (KeyError, TypeError):
-        raise DamagedFile(run.config, "it records no train.batch_size and train.seed") from None
+        raise DamagedFile(run.config, message("inference.no_batch_size_and_seed")) from None
     _, accuracy = model.evaluate(make_datasets(arrays, batch_size, seed).test, verbose=0)
     return Evaluation(float(accuracy), recorded_accuracy, len(arrays.test))
 

@@ -14,6 +14,7 @@ import platform
 from pathlib import Path
 
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, TEST_SIZE, TRAIN_SIZE, VALIDATION_SIZE, ConfigError, LabConfig
+from tfmlp.language import message
 
 # The instruction sets that decide which kernels oneDNN, Eigen and XLA run, and so the rounding.
 KERNEL_FLAGS = ("avx512f", "avx512_bf16", "amx_bf16")
@@ -74,7 +75,7 @@ def training_memory_bytes(config: LabConfig) -> int:
     return FLOAT_BYTES * (weights + outputs + images)
 
 
-def require_memory(config: LabConfig, what: str = "the network") -> None:
+def require_memory(config: LabConfig, what: str | None = None) -> None:
     """Refuses (ConfigError) a configuration that would not fit in this machine's free memory.
 
     Raises:
@@ -84,7 +85,12 @@ def require_memory(config: LabConfig, what: str = "the network") -> None:
     needed, available = training_memory_bytes(config), available_memory_bytes()
     if needed > available:
         raise ConfigError(
-            f"{what} needs about {needed / GIGABYTE:.1f} GB to train ({config.model.parameter_count():,} parameters,"
-            f" widths {list(config.model.widths)}), more than the {available / GIGABYTE:.1f} GB this machine has free:"
-            " use fewer or narrower layers"
+            message(
+                "config.too_large",
+                what=what or message("config.the_network"),
+                needed=f"{needed / GIGABYTE:.1f}",
+                parameters=f"{config.model.parameter_count():,}",
+                widths=list(config.model.widths),
+                available=f"{available / GIGABYTE:.1f}",
+            )
         )

@@ -4,21 +4,17 @@ Keras's `Dropout` and `AlphaDropout` draw their masks with TensorFlow's stateles
 let the device pick the generator; XLA on a CPU picks Philox. On 2 AMD EPYC cores an epoch of
 10-5's masks (550 batches, four layers of 100 x 512) took 0.51 s that way and 0.15 s with ThreeFry,
 another counter-based generator of the same quality (Salmon et al. 2011), out of about 2 s an epoch.
-The seed still comes from the layer's own `SeedGenerator`, one draw per batch as Keras draws it, so
-reruns, checkpoints and resumed runs behave as before.
 
-Keras offers no switch for the generator, so `threefry_masks` puts a drawing `call` on this one
-model's dropout layers for the length of a `with` block and takes it away on exit: the model stays
-plain Keras, and saves and loads without tfmlp (at test time dropout draws nothing). XLA only:
-TensorFlow's own CPU kernel refuses ThreeFry's seeds, so `tfmlp.training` draws these masks only in a
-function compiled with XLA.
+Keras offers no switch for the generator, so `with_threefry_masks` clones the model with Keras's
+`clone_model`, reusing every layer but the dropout ones, each of which it wraps in a layer that draws
+with ThreeFry. The wrapper takes the rate and the seeds from the wrapped layer, one draw per batch
+from its `SeedGenerator` as Keras draws them, so reruns, checkpoints and resumed runs behave as
+before. The clone trains (`tfmlp.epoch_step`); the model itself stays plain Keras and saves and
+loads without tfmlp. XLA only: TensorFlow's own CPU kernel refuses ThreeFry's seeds, so
+`tfmlp.training` trains the clone only in a function compiled with XLA.
 """
 
 from __future__ import annotations
-
-import contextlib
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import keras
 import tensorflow as tf
@@ -29,56 +25,60 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _seed(layer: keras.layers.Layer) -> tf.Tensor:
-    """The layer's next seed, as Keras draws and casts it for TensorFlow's stateless ops."""
-    seed = layer.seed_generator.next()
-    return seed if seed.dtype == tf.int32 else tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+class ThreeFryMasks(keras.layers.Layer):
+    """`dropout`, a Keras `Dropout` layer, drawing its masks with ThreeFry; at test time it passes its inputs on."""
 
+    def __init__(self, dropout: keras.layers.Dropout) -> None:
+        super().__init__(name=f"{dropout.name}_threefry", dtype=dropout.dtype_policy)
+        self.dropout = dropout
 
-def _dropout_call(layer: keras.layers.Dropout) -> Callable[..., tf.Tensor]:
-    def call(inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
-        if training and layer.rate > 0:
-            return tf.nn.experimental.stateless_dropout(inputs, rate=layer.rate, seed=_seed(layer), rng_alg="threefry")
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if training and self.dropout.rate > 0:
+            return self.drop(inputs, self.dropout.rate, self._seed())
         return inputs
 
-    return call
+    def drop(self, inputs: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
+        return tf.nn.experimental.stateless_dropout(inputs, rate=rate, seed=seed, rng_alg="threefry")
+
+    def _seed(self) -> tf.Tensor:
+        """The layer's next seed, as Keras draws and casts it for TensorFlow's stateless ops."""
+        seed = self.dropout.seed_generator.next()
+        return seed if seed.dtype == tf.int32 else tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
 
 
-def _alpha_dropout_call(layer: keras.layers.AlphaDropout) -> Callable[..., tf.Tensor]:
-    """Keras's AlphaDropout (Klambauer et al. 2017), its uniform draw made with ThreeFry."""
+class ThreeFryAlphaMasks(ThreeFryMasks):
+    """Keras's `AlphaDropout` (Klambauer et al. 2017) layer `dropout`, its uniform draw made with ThreeFry."""
 
-    def call(inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
-        if training and layer.rate > 0:
-            uniform = tf.random.stateless_uniform(tf.shape(inputs), seed=_seed(layer), dtype=inputs.dtype, alg="threefry")
-            kept = tf.cast(uniform >= layer.rate, inputs.dtype)
-            saturation = -SELU_ALPHA * SELU_SCALE
-            scale = ((1 - layer.rate) * (1 + layer.rate * saturation**2)) ** -0.5
-            shift = -scale * saturation * layer.rate
-            return scale * (inputs * kept + saturation * (1 - kept)) + shift
-        return inputs
-
-    return call
+    def drop(self, inputs: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
+        uniform = tf.random.stateless_uniform(tf.shape(inputs), seed=seed, dtype=inputs.dtype, alg="threefry")
+        kept = tf.cast(uniform >= rate, inputs.dtype)
+        saturation = -SELU_ALPHA * SELU_SCALE
+        scale = ((1 - rate) * (1 + rate * saturation**2)) ** -0.5
+        shift = -scale * saturation * rate
+        return scale * (inputs * kept + saturation * (1 - kept)) + shift
 
 
-@contextlib.contextmanager
-def threefry_masks(model: keras.Model) -> Iterator[None]:
-    """Inside this block the model's `Dropout` and `AlphaDropout` layers (without a `noise_shape`)
-    draw their masks with ThreeFry, in functions compiled with XLA. Enter it before the train function
-    is traced.
+WRAPPERS: dict[type, type[ThreeFryMasks]] = {keras.layers.Dropout: ThreeFryMasks, keras.layers.AlphaDropout: ThreeFryAlphaMasks}
+
+
+def with_threefry_masks(model: keras.Model) -> keras.Model:
+    """A model that shares every layer and weight of `model` but draws its `Dropout` and `AlphaDropout`
+    masks (those without a `noise_shape`) with ThreeFry, in functions compiled with XLA; `model`
+    itself where there are none to draw, or where `model` is a subclassed model, whose layers Keras
+    cannot clone (Sequential and functional models, and models of them, it can).
 
     Example:
-        >>> with threefry_masks(model), whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch):
-        ...     model.fit(data.epoch_orders(0, 15), epochs=15, steps_per_epoch=1)
+        >>> trainer = WholeEpochTrainer(model, *data.train_tensors, with_threefry_masks(model))
     """
-    makers: dict[type, Callable[[Any], Callable[..., tf.Tensor]]] = {
-        keras.layers.Dropout: _dropout_call,
-        keras.layers.AlphaDropout: _alpha_dropout_call,
-    }
-    patched = [layer for layer in leaf_layers(model) if type(layer) in makers and getattr(layer, "noise_shape", None) is None]
-    for layer in patched:
-        layer.call = makers[type(layer)](layer)
+    if not any(_wrapped(layer) for layer in leaf_layers(model)):
+        return model
     try:
-        yield
-    finally:
-        for layer in patched:
-            del layer.call
+        return keras.models.clone_model(
+            model, clone_function=lambda layer: WRAPPERS[type(layer)](layer) if _wrapped(layer) else layer, recursive=True
+        )  # every other layer is reused as it is
+    except ValueError:  # a subclassed model: it draws Keras's masks
+        return model
+
+
+def _wrapped(layer: keras.layers.Layer) -> bool:
+    return type(layer) in WRAPPERS and layer.noise_shape is None

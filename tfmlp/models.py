@@ -15,6 +15,7 @@ import keras
 from keras import layers
 
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
+from tfmlp.language import message
 
 INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=1.0),
@@ -106,10 +107,7 @@ def mlp(
         augment_rotation=augment_rotation,
         augment_zoom=augment_zoom,
     )
-    choice("kernel_init", kernel_init, INITIALIZERS)
-    choice("bias_init", bias_init, INITIALIZERS)
-    choice("dropout_type", dropout_type, DROPOUT_TYPES)
-    check_activation(activation)  # even where there is no hidden layer to use it
+    check_names(config)
     settings = dataclasses.asdict(config)
     distortions = [settings.pop(field) for field in ("augment_shift", "augment_rotation", "augment_zoom")]
     model = keras.Sequential([keras.Input(shape=(input_dim,)), *augmentation_layers(*distortions, input_dim)], name=name)
@@ -258,13 +256,26 @@ def activation_layer(activation: str, name: str | None = None) -> keras.layers.L
     return layers.Activation(activation, name=name)
 
 
+def check_names(config: ModelConfig) -> None:
+    """Refuse a configuration whose initializer, dropout or activation names no Keras part, without
+    building anything: `ModelConfig` checks every value's type and range, this the names.
+
+    Raises:
+        ConfigError: the message names the field ("kernel_init must be one of ..., got 'xavir'").
+    """
+    choice("kernel_init", config.kernel_init, INITIALIZERS)
+    choice("bias_init", config.bias_init, INITIALIZERS)
+    choice("dropout_type", config.dropout_type, DROPOUT_TYPES)
+    check_activation(config.activation)  # even where there is no hidden layer to use it
+
+
 def check_activation(activation: str, field: str = "activation") -> str:
     """`activation` if it names an activation ("leaky_relu" or Keras's), else ConfigError naming `field`."""
     try:
         if activation != "leaky_relu":
             keras.activations.get(activation)
     except ValueError:
-        raise ConfigError.of(field, activation, f"a Keras activation name such as {', '.join(EXAMPLE_ACTIVATIONS)}") from None
+        raise ConfigError.of(field, activation, message("config.activation_name", examples=", ".join(EXAMPLE_ACTIVATIONS))) from None
     return activation
 
 

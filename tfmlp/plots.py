@@ -1,27 +1,60 @@
-"""Figures saved as PNG: training curves of several variants, activation functions, results per step."""
+"""Figures saved as PNG: training curves of several variants, activation functions, results per step.
+
+Their words are the learner's (`tfmlp.language`), lettered in matplotlib's own face with Noto Sans KR
+behind it for what that face lacks: matplotlib's fonts have no Hangul, and a Korean label would
+print as empty boxes. The Korean face comes from a package on PyPI (pylopdf-fonts-ko, SIL Open Font
+License), not from the system, which may have none.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import matplotlib
 import numpy as np
+import pylopdf_fonts_ko
+from matplotlib import font_manager
 from matplotlib.figure import Figure  # not pyplot: files only, and the process's backend stays the user's
 from matplotlib.ticker import MaxNLocator
 
 from tfmlp.files import write_file
+from tfmlp.language import message
 from tfmlp.spread import StepResults
 
+HANGUL_FONT = pylopdf_fonts_ko.sans_path()  # Noto Sans KR, regular
 METRIC_LABELS = {
-    "loss": "training loss",
-    "val_loss": "validation loss",
-    "accuracy": "training accuracy",
-    "val_accuracy": "validation accuracy",
+    "loss": "charts.training_loss",
+    "val_loss": "charts.validation_loss",
+    "accuracy": "charts.training_accuracy",
+    "val_accuracy": "charts.validation_accuracy",
 }
+_Drawing = TypeVar("_Drawing", bound=Callable[..., Any])
 
 
+@functools.cache
+def _font_families() -> list[str]:
+    """matplotlib's families, then Noto Sans KR, which matplotlib falls back to glyph by glyph
+    (registered with its font manager once: nothing else of matplotlib's settings changes)."""
+    font_manager.fontManager.addfont(str(HANGUL_FONT))
+    return [*matplotlib.rcParams["font.family"], font_manager.FontProperties(fname=str(HANGUL_FONT)).get_name()]
+
+
+def _lettered(draw: _Drawing) -> _Drawing:
+    """`draw` with Hangul in its fonts, for the figures it makes (the process's settings are left as they were)."""
+
+    @functools.wraps(draw)
+    def lettered(*args: Any, **kwargs: Any) -> Any:
+        with matplotlib.rc_context({"font.family": _font_families()}):
+            return draw(*args, **kwargs)
+
+    return lettered  # type: ignore[return-value]
+
+
+@_lettered
 def plot_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metric: str, path: Path, title: str) -> Path:
     """One line per variant: `metric` against the epoch.
 
@@ -39,7 +72,7 @@ def plot_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metric: 
     for name, history in histories.items():
         values = history[metric]
         axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
-    axes.set(xlabel="epoch", ylabel=METRIC_LABELS.get(metric, metric), title=title)
+    axes.set(xlabel=message("charts.epoch"), ylabel=message(METRIC_LABELS[metric]) if metric in METRIC_LABELS else metric, title=title)
     return _save(figure, path)
 
 
@@ -51,6 +84,7 @@ ACTIVATIONS = {  # name: (function, derivative, line style; leaky ReLU dashed, e
 }
 
 
+@_lettered
 def plot_activations(path: Path) -> Path:
     """The course's activation functions (left) and their derivatives (right), in one figure.
 
@@ -63,11 +97,12 @@ def plot_activations(path: Path) -> Path:
     for name, (function, derivative, style) in ACTIVATIONS.items():
         values.plot(x, function(x), style, label=name)
         slopes.plot(x, derivative(x), style, label=name)
-    values.set(title="activation f(x)", xlabel="x", ylim=(-1.5, 5))
-    slopes.set(title="derivative f'(x)", xlabel="x", ylim=(-0.1, 1.1))
+    values.set(title=message("charts.activation"), xlabel="x", ylim=(-1.5, 5))
+    slopes.set(title=message("charts.derivative"), xlabel="x", ylim=(-0.1, 1.1))
     return _save(figure, path)
 
 
+@_lettered
 def plot_results(results: Sequence[StepResults], path: Path) -> Path:
     """Test accuracy per step: our mean with a standard-deviation error bar, the course's figure beside it."""
     figure = Figure(figsize=(max(6, 1.1 * len(results)), 4.5))
@@ -76,12 +111,12 @@ def plot_results(results: Sequence[StepResults], path: Path) -> Path:
     labels = [row.lab if sum(r.lab == row.lab for r in results) == 1 else f"{row.lab}\n{row.setting[:24]}" for row in results]
     means = [row.test_accuracy.mean for row in results]
     errors = [row.test_accuracy.std for row in results]
-    axes.errorbar(positions, means, yerr=errors, fmt="o", capsize=5, label="tfmlp, mean ± std over seeds")
+    axes.errorbar(positions, means, yerr=errors, fmt="o", capsize=5, label=message("charts.ours"))
     originals = [(position, row.original) for position, row in zip(positions, results, strict=True) if row.original is not None]
     if originals:
-        axes.plot(*zip(*originals, strict=True), "x", markersize=9, label="course, single run")
+        axes.plot(*zip(*originals, strict=True), "x", markersize=9, label=message("charts.course"))
     axes.set_xticks(positions, labels)
-    axes.set(ylabel="test accuracy", title="Lab 10: test accuracy per step")
+    axes.set(ylabel=message("charts.test_accuracy"), title=message("charts.results_title"))
     axes.grid(axis="y", alpha=0.3)
     axes.legend()
     return _save(figure, path)
@@ -96,6 +131,7 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
+@_lettered
 def misclassified_png(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, count: int = 25) -> bytes:
     """A grid of the first `count` misclassified digits, each titled "true -> predicted", as PNG bytes.
 
@@ -114,10 +150,11 @@ def misclassified_png(images: np.ndarray, labels: np.ndarray, predictions: np.nd
         axes.text(column * cell + 18, row * cell + 3, f"{labels[index]} -> {predictions[index]}", ha="center", fontsize=10, color="firebrick")
     axes.imshow(mosaic, cmap="gray_r")
     axes.axis("off")
-    figure.suptitle(f"{len(np.flatnonzero(predictions != labels))} misclassified of {len(labels)} (true -> predicted)")
+    figure.suptitle(message("charts.misclassified", wrong=len(np.flatnonzero(predictions != labels)), count=len(labels)))
     return _png_bytes(figure)
 
 
+@_lettered
 def confusion_matrix_png(labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> bytes:
     """Counts of (true, predicted) pairs, the diagonal being the right answers, as PNG bytes."""
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -127,7 +164,10 @@ def confusion_matrix_png(labels: np.ndarray, predictions: np.ndarray, num_classe
     axes.imshow(np.log1p(counts), cmap="Blues")
     for (true, predicted), count in np.ndenumerate(counts):
         axes.text(predicted, true, str(count), ha="center", va="center", fontsize=7, color="white" if true == predicted else "black")
-    axes.set(xlabel="predicted", ylabel="true", xticks=range(num_classes), yticks=range(num_classes), title="Confusion matrix (test)")
+    axes.set(
+        xlabel=message("charts.predicted"), ylabel=message("charts.actual"), xticks=range(num_classes), yticks=range(num_classes),
+        title=message("charts.confusion_matrix"),
+    )  # fmt: skip
     return _png_bytes(figure)
 
 
@@ -139,6 +179,7 @@ def _png_bytes(figure: Figure, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
+@_lettered
 def layers_png(series: Mapping[str, Sequence[tuple[int, float]]], title: str, log_y: bool, epoch_ends: Sequence[int] = ()) -> bytes:
     """One line per layer, input side dark and output side light, against the batches trained, as PNG bytes.
 
@@ -163,12 +204,13 @@ def layers_png(series: Mapping[str, Sequence[tuple[int, float]]], title: str, lo
     axes.set_xlim(left=0)
     if log_y:
         axes.set_yscale("log")
-    axes.set(xlabel="batches trained (0: initialization; dotted: end of each epoch)", title=title)
+    axes.set(xlabel=message("charts.batches_trained"), title=title)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
     return _png_bytes(figure)
 
 
+@_lettered
 def train_validation_png(train_loss: Sequence[float], validation_loss: Sequence[float]) -> bytes:
     """Training loss against validation loss per epoch, as PNG bytes: a widening gap is overfitting.
 
@@ -178,10 +220,10 @@ def train_validation_png(train_loss: Sequence[float], validation_loss: Sequence[
     figure = Figure(figsize=(7, 4.5))
     axes = figure.subplots()
     epochs = range(1, len(train_loss) + 1)
-    axes.plot(epochs, train_loss, marker="o", label="training (epoch mean)")
-    axes.plot(epochs, validation_loss, marker="o", label="validation (after the epoch)")
+    axes.plot(epochs, train_loss, marker="o", label=message("charts.training_mean"))
+    axes.plot(epochs, validation_loss, marker="o", label=message("charts.validation_after"))
     axes.set_yscale("log")
-    axes.set(xlabel="epoch", ylabel="loss", title="Training against validation loss")
+    axes.set(xlabel=message("charts.epoch"), ylabel=message("charts.loss"), title=message("charts.loss_title"))
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
     axes.legend()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tfmlp.files import DamagedFile, write_file
+from tfmlp.language import message
 from tfmlp.runs import SavedRun, describe_config, read_runs
 from tfmlp.spread import Spread, StepResults
 
@@ -42,7 +43,7 @@ def collect(root: str | Path, originals: dict[str, float | None]) -> tuple[list[
         try:
             groups.setdefault((config["lab"], describe_config(config, seed=False)), []).append(saved)
         except (KeyError, TypeError, ValueError):
-            damaged.append(DamagedFile(saved.run.config, "not the configuration of a tfmlp run"))
+            damaged.append(DamagedFile(saved.run.config, message("runs.not_a_config")))
     results = [_summarize(lab, setting, runs, originals.get(lab)) for (lab, setting), runs in sorted(groups.items(), key=_step_order)]
     return results, damaged
 
@@ -64,10 +65,7 @@ def write_report(results: Sequence[StepResults], folder: Path, fmt: str = "md") 
 
 
 def to_markdown(results: Sequence[StepResults]) -> str:
-    lines = [
-        "| step | original | test accuracy (mean ± std) | min – max | seeds | seconds | samples/s | device | setting |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = [message("report.header"), "|---|---|---|---|---|---|---|---|---|"]
     for row in results:
         original = f"{row.original:.4f}" if row.original is not None else ""
         accuracy = row.test_accuracy

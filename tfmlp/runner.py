@@ -19,14 +19,16 @@ import numpy as np
 
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import newest_intact_epoch, saved_epochs
-from tfmlp.config import ConfigError, LabConfig, ModelConfig
+from tfmlp.config import ConfigError, LabConfig, ModelConfig, choice
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.machine import require_memory
+from tfmlp.models import check_names
 from tfmlp.files import FileNotWritten, write_json, written_whole
+from tfmlp.language import message
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
-from tfmlp.training import Placement, TrainingDiverged, TrainResult, compile_model, fit_and_evaluate, place
+from tfmlp.training import OPTIMIZERS, Placement, TrainingDiverged, TrainResult, fit_and_evaluate, place
 
 
 @dataclass(frozen=True)
@@ -38,23 +40,22 @@ class RunOptions:
     tfds_dir: Path | None = None
 
 
-def check_config(config: LabConfig, build_model: Callable[[ModelConfig], keras.Model]) -> None:
-    """Refuse a bad `config` before a run's folder exists: its size against this machine's memory
-    (before anything is allocated), then build and compile it once.
+def check_config(config: LabConfig) -> None:
+    """Refuse a bad `config` before a run's folder exists, without building anything: its size against
+    this machine's memory, and the names of its initializers, activation and optimizer (the configs
+    check every other value as they are made). The model is built once, to train.
 
     Raises:
-        ConfigError: the network would not fit in memory, or the factory or the optimizer refuses a
-            value; the message names the field ("model.activation must be ...").
+        ConfigError: the network would not fit in memory, or a name is unknown; the message names the
+            field ("model.activation must be ...").
     """
     require_memory(config)
     try:
-        model = build_model(config.model)
+        check_names(config.model)
     except ConfigError as error:
         raise error.within("model") from None
-    except ValueError as error:  # a lab's own factory
-        raise ConfigError(str(error)) from None
     try:
-        compile_model(model, config.train)
+        choice("optimizer", config.train.optimizer, OPTIMIZERS)
     except ConfigError as error:
         raise error.within("train") from None
 
@@ -95,7 +96,7 @@ def run_lab(
         NoIntactEpoch: `resume`'s checkpoint holds epochs, but every one is damaged.
     """
     placement = place()  # first: a worker joins its cluster before TensorFlow runs anything else
-    check_config(config, build_model)
+    check_config(config)
     saved_config = {"lab": lab_id, **config.to_dict()}
     arrays, run = start_run(lab_id, saved_config, options, resume)
     try:
@@ -103,14 +104,11 @@ def run_lab(
             result = _train_and_report(lab_id, config, build_model, arrays, run, saved_config, placement)
     except KeyboardInterrupt:
         done = saved_epochs(run.checkpoint)
-        raise RunInterrupted(
-            f"Interrupted after {done} of {config.train.epochs} epochs; the run is kept in {run.path}."
-            f" Continue it with: python cli.py lab {lab_id} --resume {run.path}"
-        ) from None
+        raise RunInterrupted(message("lab.interrupted", done=done, count=config.train.epochs, path=run.path, lab=lab_id)) from None
     except FileNotWritten as error:
         done = saved_epochs(run.checkpoint)
-        kept = f"the last complete epoch, {done}, is kept in {run.checkpoint}" if done else f"no epoch was complete; the run is kept in {run.path}"
-        raise FileNotWritten(f"{error}; {kept}: free space and continue with python cli.py lab {lab_id} --resume {run.path}") from None
+        kept = message("lab.epoch_kept", epoch=done, path=run.checkpoint) if done else message("lab.no_epoch_kept", path=run.path)
+        raise FileNotWritten(message("lab.not_written", error=error, kept=kept, lab=lab_id, path=run.path)) from None
     shutil.rmtree(run.checkpoint, ignore_errors=True)  # metrics.json is written: the run is complete
     return result
 
@@ -134,7 +132,7 @@ def _train_and_report(
     saved_config: dict[str, Any],
     placement: Placement,
 ) -> TrainResult:
-    print(f"Training on {placement.description}")
+    print(message("lab.training_on", device=placement.description))
     seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle and the weights: the seed's alone
     data = make_datasets(arrays, config.train.batch_size, config.train.seed)
     result = fit_and_evaluate(
@@ -170,8 +168,11 @@ def start_run(
     arrays = read_mnist(options.mnist_dir, options.tfds_dir)
     if resume:
         saved, damaged = newest_intact_epoch(resume.checkpoint)
-        intact = f", the last intact one: {'; '.join(map(str, damaged))}" if damaged else ""
-        print(f"Resuming {resume.path} after epoch {saved.epochs_done if saved else 0}{intact}")
+        done = saved.epochs_done if saved else 0
+        if damaged:
+            print(message("lab.resuming_past_damage", path=resume.path, epoch=done, damaged="; ".join(map(str, damaged))))
+        else:
+            print(message("lab.resuming", path=resume.path, epoch=done))
         return arrays, resume
     run = create_run_dir(run_id, options.runs_root)
     try:
@@ -179,7 +180,7 @@ def start_run(
     except FileNotWritten:
         run.path.rmdir()
         raise
-    print(f"Run directory: {run.path}")
+    print(message("lab.run_directory", path=run.path))
     return arrays, run
 
 
@@ -192,4 +193,4 @@ def _get_one_and_predict(model: keras.Model, test: Split, rng: random.Random, ru
     picture = run.file(f"test_digit_{index}.png")
     with written_whole(picture) as temporary:
         keras.utils.save_img(temporary, test.images[index].reshape(28, 28, 1), scale=True)
-    print(f"Digit saved as {picture}")
+    print(message("lab.digit_saved", path=picture))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tfmlp.files import DamagedFile, read_json
+from tfmlp.language import message
 
 DEFAULT_RUNS_ROOT = Path("runs")
 
@@ -87,7 +88,7 @@ def create_run_dir(lab_id: str, root: str | Path = DEFAULT_RUNS_ROOT) -> RunDir:
         except FileExistsError:
             continue
         return RunDir(path)
-    raise FileExistsError(f"too many runs of {lab_id} named {stamp} in {parent}")
+    raise FileExistsError(message("runs.too_many", lab=lab_id, stamp=stamp, folder=parent))
 
 
 def resumable_run(root: str | Path, lab_id: str, path: Path | None = None) -> RunDir:
@@ -100,19 +101,19 @@ def resumable_run(root: str | Path, lab_id: str, path: Path | None = None) -> Ru
     if path is None:
         unfinished = [run for run in list_runs(root, lab_id)[0] if run.status == "unfinished"]
         if not unfinished:
-            raise ValueError(f"no unfinished run of {lab_id} under {root} to resume")
+            raise ValueError(message("runs.nothing_to_resume", lab=lab_id, root=root))
         path = unfinished[0].path
     run = RunDir(path)
     if not run.config.is_file():
-        raise ValueError(f"{path} is not a run folder (it has no config.json)")
+        raise ValueError(message("runs.not_a_run", path=path))
     try:
         lab = read_json(run.config).get("lab")
     except DamagedFile as error:
-        raise ValueError(f"{error}: the run cannot be resumed") from None
+        raise ValueError(message("runs.cannot_resume_damaged", error=error)) from None
     if lab != lab_id:
-        raise ValueError(f"{path} is not a run of {lab_id}")
+        raise ValueError(message("runs.not_a_run_of", path=path, lab=lab_id))
     if run.metrics.is_file():
-        raise ValueError(f"{path} has already ended ({_ended(run)}); nothing to resume")
+        raise ValueError(message("runs.already_ended", path=path, ended=_ended(run)))
     return run
 
 
@@ -202,13 +203,13 @@ def _summarize(saved: SavedRun) -> RunSummary:
         lab = config["experiment"] if experiment else config["lab"]
         hyperparameters = "variants: " + ", ".join(config["variants"]) if experiment else describe_config(config)
     except (KeyError, TypeError, ValueError):
-        raise DamagedFile(saved.run.config, "not the configuration of a tfmlp run") from None
+        raise DamagedFile(saved.run.config, message("runs.not_a_config")) from None
     variants = metrics.get("variants", [])
     try:
         accuracy = max(variant["test_accuracy"] for variant in variants) if variants else metrics.get("test_accuracy")
         seconds = sum(variant["train_seconds"] for variant in variants) if variants else metrics.get("train_seconds")
     except (KeyError, TypeError, ValueError):
-        raise DamagedFile(saved.run.metrics, "not the figures of a tfmlp run") from None
+        raise DamagedFile(saved.run.metrics, message("runs.not_figures")) from None
     return RunSummary(lab, saved.run.path, _status(metrics), accuracy, seconds, hyperparameters)
 
 
@@ -216,33 +217,54 @@ def _status(metrics: dict[str, Any]) -> str:
     return metrics.get("status", "finished") if metrics else "unfinished"  # runs before "status" existed finished
 
 
+STATUS_WORDS = {"finished": "runs.finished", "diverged": "runs.diverged", "unfinished": "runs.unfinished"}
+
+
+def status_in_words(status: str) -> str:
+    """A run's status ("finished", "diverged", "unfinished") as a learner reads it; another as it is."""
+    return message(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
 def _ended(run: RunDir) -> str:
-    """How a run with a metrics.json ended: "finished", "diverged", or that the file is damaged."""
+    """How a run with a metrics.json ended: finished, diverged, or that the file is damaged."""
     try:
-        return _status(read_json(run.metrics))
+        return status_in_words(_status(read_json(run.metrics)))
     except DamagedFile as error:
         return str(error)
+
+
+def newest_finished_run(root: str | Path, lab_id: str) -> RunDir:
+    """The newest run of `lab_id` under `root` that finished and kept its model (`predict 10-4 digit.png`).
+
+    Raises:
+        ValueError: there is none; the message says which command trains one.
+    """
+    for run in list_runs(root, lab_id)[0]:
+        if run.status == "finished" and RunDir(run.path).model.is_file():
+            return RunDir(run.path)
+    raise ValueError(message("runs.no_finished_run", lab=lab_id, root=root))
 
 
 def describe_config(config: dict[str, Any], seed: bool = True) -> str:
     """A run's saved configuration on one line: "hidden 256x256, relu, xavier, adam 0.001, batch 100, ..."."""
     model, train = config["model"], config["train"]
-    widths = "x".join(str(width) for width in model["widths"]) or "none"
+    widths = "x".join(str(width) for width in model["widths"])
+    distortions = [model.get(f"augment_{kind}") for kind in ("shift", "rotation", "zoom")]
     described = [
-        f"hidden {widths}",
+        message("runs.hidden", widths=widths) if widths else message("runs.no_hidden"),
         model["activation"],
         model["kernel_init"],
-        f"dropout {model['dropout_rate']}" if model["dropout_rate"] else "",
-        "batch norm" if model["batch_norm"] else "",
-        "augmentation {}/{}/{}".format(*(model[f"augment_{kind}"] for kind in ("shift", "rotation", "zoom")))
-        if model.get("augment_shift") or model.get("augment_rotation") or model.get("augment_zoom")
-        else "",
+        message("runs.dropout", rate=model["dropout_rate"]) if model["dropout_rate"] else "",
+        message("runs.batch_norm") if model["batch_norm"] else "",
+        message("runs.augmentation", shift=distortions[0], rotation=distortions[1], zoom=distortions[2]) if any(distortions) else "",
         f"{train['optimizer']} {train['learning_rate']}",
-        f"{train['schedule']} schedule, warm-up {train['warmup_epochs']:g} epochs" if train.get("schedule", "constant") != "constant" else "",
-        f"weight decay {train['weight_decay']:g}" if train.get("weight_decay") else "",
-        "weights averaged (EMA)" if train.get("ema") else "",
-        f"batch {train['batch_size']}",
-        f"{train['epochs']} epochs",
-        f"seed {train['seed']}" if seed else "",
+        message("runs.schedule", schedule=train["schedule"], count=train["warmup_epochs"])
+        if train.get("schedule", "constant") != "constant"
+        else "",
+        message("runs.weight_decay", decay=train["weight_decay"]) if train.get("weight_decay") else "",
+        message("runs.ema") if train.get("ema") else "",
+        message("runs.batch", size=train["batch_size"]),
+        message("runs.steps", count=config["steps"]) if "steps" in config else message("runs.epochs", count=train["epochs"]),
+        message("runs.seed", seed=train["seed"]) if seed else "",
     ]
     return ", ".join(part for part in described if part)

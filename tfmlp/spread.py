@@ -10,6 +10,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tfmlp.language import message
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -30,7 +32,8 @@ class Spread:
 
     def describe(self, digits: int = 4) -> str:
         """"0.9801 ± 0.0012 (min 0.9785, max 0.9815, n 5)"."""
-        return f"{self.mean:.{digits}f} ± {self.std:.{digits}f} (min {self.min:.{digits}f}, max {self.max:.{digits}f}, n {self.n})"
+        figures = {name: f"{getattr(self, name):.{digits}f}" for name in ("mean", "std", "min", "max")}
+        return message("spread.describe", count=self.n, **figures)
 
 
 @dataclass(frozen=True)

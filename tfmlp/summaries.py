@@ -19,22 +19,25 @@ from tensorboard.plugins.hparams import summary as hparams_summary
 from tfmlp.callbacks import summaries_written
 from tfmlp.config import ModelConfig, TrainConfig
 from tfmlp.data import Split
+from tfmlp.language import message
 from tfmlp.plots import confusion_matrix_png, layers_png, misclassified_png, train_validation_png
 from tfmlp.training import TrainResult
 
 # The HParams table's metric columns, in the order it shows them (the first five ticked):
-# (tag, the run's subfolder that logs it, column title).
+# (tag, the run's subfolder that logs it, the key of the column's title in `tfmlp.language`'s messages).
 METRICS = (
-    ("test/accuracy", "", "test accuracy"),
-    ("test/loss", "", "test loss"),
-    ("train/seconds", "", "training seconds"),
-    ("train/samples_per_second", "", "samples per second"),
-    ("epoch_accuracy", "validation", "validation accuracy (last epoch)"),
-    ("epoch_loss", "validation", "validation loss (last epoch)"),
-    ("epoch_loss", "train", "training loss (last epoch)"),
-    ("gradient_norm/global", "", "gradient norm (last probe)"),
-    ("dead_relu/all", "", "dead ReLU fraction (last probe)"),
+    ("test/accuracy", "", "hparams.test_accuracy"),
+    ("test/loss", "", "hparams.test_loss"),
+    ("train/seconds", "", "hparams.training_seconds"),
+    ("train/samples_per_second", "", "hparams.samples_per_second"),
+    ("epoch_accuracy", "validation", "hparams.validation_accuracy"),
+    ("epoch_loss", "validation", "hparams.validation_loss"),
+    ("epoch_loss", "train", "hparams.training_loss"),
+    ("gradient_norm/global", "", "hparams.gradient_norm"),
+    ("dead_relu/all", "", "hparams.dead_relu"),
 )
+# The lessons drawn from the diagnostics: (their tag group, the key of the chart's title, a logarithmic y axis).
+LESSON_CHARTS = (("gradient_norm", "charts.gradient_norm_title", True), ("dead_relu", "charts.dead_relu_title", False))
 # What names a run, then what `cli.py tune` varies (keras-tuner logs its trials under these names).
 IDENTITY = ("lab", "experiment", "variant")
 # The hyperparameter columns ticked when the table opens. TensorBoard ticks the first five and sorts
@@ -72,7 +75,7 @@ def experiment_summary() -> bytes:
     columns.update(SEARCHED)
     hparams = [api_pb2.HParamInfo(name=name, type=_DATA_TYPES[kind], differs=name in SHOWN) for name, kind in columns.items()]
     metrics = [
-        api_pb2.MetricInfo(name=api_pb2.MetricName(group=group, tag=tag), display_name=title) for tag, group, title in METRICS
+        api_pb2.MetricInfo(name=api_pb2.MetricName(group=group, tag=tag), display_name=message(title)) for tag, group, title in METRICS
     ]
     return hparams_summary.experiment_pb(hparams, metrics, time_created_secs=0).SerializeToString()  # the same, whenever
 
@@ -119,17 +122,14 @@ def lesson_pictures(log_dir: Path, history: dict[str, list[float]]) -> dict[str,
     tags = events.Tags()["tensors"]
     epoch_ends = [event.step for event in events.Tensors("samples_per_second")] if "samples_per_second" in tags else []
     pictures = {}
-    for group, title, log_y in (
-        ("gradient_norm", "Gradient norm reaching each layer", True),
-        ("dead_relu", "Dead ReLU units per layer (zero for every probe image)", False),
-    ):
+    for group, title, log_y in LESSON_CHARTS:
         series = {
             tag.split("/", 1)[1]: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in events.Tensors(tag)]
             for tag in tags
             if tag.startswith(f"{group}/") and tag not in (f"{group}/global", f"{group}/all")
         }
         if series:
-            pictures[f"lessons/{group}"] = layers_png(series, title, log_y, epoch_ends)
+            pictures[f"lessons/{group}"] = layers_png(series, message(title), log_y, epoch_ends)
     if history.get("loss") and history.get("val_loss"):
         pictures["lessons/loss"] = train_validation_png(history["loss"], history["val_loss"])
     return pictures

@@ -1,22 +1,22 @@
 """tensorflow-datasets' `mnist`, built offline from the lab's four .gz files and read whole.
 
-tfds finds the files in `MNIST_data/` as its manual download directory, checks them against the
-SHA-256 sums it has registered for `mnist`, and builds its dataset without touching the network.
+We check the files in `MNIST_data/` against the official SHA-256 sums (the ones tfds registers for
+`mnist`), so that a damaged file is named in one line; tfds then finds them as its manual download
+directory, checks them again, and builds its dataset without touching the network.
 `tfmlp.data` calls this on a first read only; later reads load the decoded arrays it kept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
 from tfmlp.mnist_files import MNIST_FILES, MnistDataError
 
@@ -33,25 +33,28 @@ def read_tfds_mnist(mnist_dir: Path, tfds_dir: str | Path | None) -> tuple[np.nd
 
 
 def _prepare(builder: tfds.core.DatasetBuilder, mnist_dir: Path) -> None:
-    """Build tfds's `mnist` from the local files; without all four, tfds would try the network."""
+    """Build tfds's `mnist` from the local files, once they are all there and intact; without all
+    four, tfds would try the network."""
     missing = [name for name in MNIST_FILES if not (mnist_dir / name).is_file()]
     if missing:
         raise MnistDataError(
             f"MNIST folder {mnist_dir} lacks {', '.join(missing)}: "
             "copy the four original .gz files there (the repository ships them in MNIST_data/)"
         )
-    print(f"Preparing MNIST from {mnist_dir} for tensorflow-datasets (first run only)...", flush=True)
-    config = tfds.download.DownloadConfig(manual_dir=str(mnist_dir))
-    try:
-        with _tfds_quiet():
-            builder.download_and_prepare(download_config=config)
-    except NonMatchingChecksumError as error:
-        named = re.search(r"downloaded to (\S+?),", str(error))
-        culprit = named.group(1) if named else f"a file in {mnist_dir}"
+    damaged = [str(mnist_dir / name) for name, official in MNIST_FILES.items() if _sha256(mnist_dir / name) != official]
+    if damaged:
         raise MnistDataError(
-            f"{culprit} does not match the official MNIST checksum (corrupted or truncated?): "
-            "restore the original file"
-        ) from error
+            f"{', '.join(damaged)} {'does' if len(damaged) == 1 else 'do'} not match the official MNIST checksum"
+            " (corrupted or truncated?): restore the original file"
+        )
+    print(f"Preparing MNIST from {mnist_dir} for tensorflow-datasets (first run only)...", flush=True)
+    with _tfds_quiet():
+        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(mnist_dir)))
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 @contextlib.contextmanager

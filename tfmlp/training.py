@@ -22,12 +22,13 @@ import tensorflow as tf
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TRAIN_SIZE, TrainConfig, choice
 from tfmlp.data import MnistDatasets
-from tfmlp.epoch_step import whole_epoch_steps
+from tfmlp.epoch_step import WholeEpochTrainer
 from tfmlp.machine import cpu_description
-from tfmlp.masks import threefry_masks
+from tfmlp.masks import with_threefry_masks
 from tfmlp.models import compiles_under_xla, multiplies_in_bfloat16
-from tfmlp.multi_worker import multi_worker_fixes
+from tfmlp.multi_worker import MultiWorkerTrainer, needs_multi_worker_trainer
 from tfmlp.plan import Machine, Plan, choose_distribution, choose_plan, cluster_workers
+from tfmlp.trainer import XlaTrainer
 
 OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {  # called with a learning rate (or schedule) and options
     "sgd": keras.optimizers.SGD,
@@ -184,9 +185,10 @@ def compile_model(
     Args:
         model: an uncompiled model that outputs logits.
         config: the optimizer and learning rate.
-        xla: compile training with XLA (validation and test then run without it), kept for the
-            next run where the program turned on `tfmlp.compile_cache` (`cli.py` does); else Keras's "auto", which
-            is XLA on a GPU where the model allows it and none on a CPU.
+        xla: compile training with XLA, kept for the next run where the program turned on
+            `tfmlp.compile_cache` (`cli.py` does); else Keras's "auto", which is XLA on a GPU where
+            the model allows it and none on a CPU. `trainer_for` compiles only the training with
+            XLA, and validates and tests without it (`tfmlp.trainer`).
         steps_per_execution: batches per call of the compiled function; a whole epoch
             (`data.steps_per_epoch`) saves Python's per-batch overhead (10-4 trains 1.26x as fast on
             2 CPU cores). Only without a distribution strategy. Per-batch callbacks then run once
@@ -210,8 +212,6 @@ def compile_model(
         steps_per_execution=steps_per_execution,
         jit_compile=True if xla else "auto",
     )
-    if xla:
-        _make_test_function_without_xla(model)
     # The optimizer's slots and the metric's counters are made here, not in the train function's first
     # trace: tf.function traces a function again when its first trace made variables (0.45 s on 10-2).
     if model.built:
@@ -263,6 +263,21 @@ def trains_whole_epochs(model: keras.Model) -> bool:
     return model.jit_compile is True and model.steps_per_execution == 1
 
 
+def trainer_for(model: keras.Model, data: MnistDatasets) -> keras.Model:
+    """The model whose `fit` trains `model` as `build_and_compile` compiled it: a whole epoch per call
+    with dropout masks drawn by ThreeFry (`tfmlp.epoch_step`, `tfmlp.masks`) where it chose that (XLA
+    on one CPU), its other steps under XLA with validation and test without (`tfmlp.trainer`), Keras's
+    fixes for a cluster (`tfmlp.multi_worker`), else `model` itself."""
+    if trains_whole_epochs(model):
+        return WholeEpochTrainer(model, *data.train_tensors, with_threefry_masks(model))
+    if model.jit_compile is True:
+        return XlaTrainer(model)
+    if needs_multi_worker_trainer(model):
+        with model.distribute_strategy.scope():
+            return MultiWorkerTrainer(model)
+    return model
+
+
 def train_epochs(
     model: keras.Model,
     data: MnistDatasets,
@@ -271,39 +286,50 @@ def train_epochs(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 0,
 ) -> keras.callbacks.History:
-    """`model.fit` over epochs `first` ... `stop - 1` of `data`, validating after each, a whole epoch
-    per compiled call, with dropout masks drawn by ThreeFry (`tfmlp.masks`), where `build_and_compile`
-    made it so (XLA on one CPU).
+    """`fit` over epochs `first` ... `stop - 1` of `data`, validating after each, by `trainer_for(model, data)`.
 
-    A callback with a `pauses` attribute (batch counts within an epoch, such as `Diagnostics`'s)
-    makes those calls return after those batches, so that its `on_train_batch_end` sees them.
+    The callbacks see `model` itself, whichever model trains it, and besides Keras's `params`
+    (`steps`: `fit`'s steps per epoch, a call of the compiled function each for whole epochs)
+    `batches_per_epoch`. A callback with a `pauses` attribute (batch
+    counts within an epoch, such as `Diagnostics`'s) makes a whole-epoch call return after those
+    batches, so that its `on_train_batch_end` sees them.
     """
+    return _fit(trainer_for(model, data), model, data, first, stop, callbacks, verbose)
+
+
+def _fit(
+    trainer: keras.Model,
+    model: keras.Model,
+    data: MnistDatasets,
+    first: int,
+    stop: int,
+    callbacks: Sequence[keras.callbacks.Callback],
+    verbose: int,
+) -> keras.callbacks.History:
+    """`train_epochs` by `trainer`, which `fit_and_evaluate` also tests with."""
     whole_epochs = trains_whole_epochs(model)
     pauses = {batch for callback in callbacks for batch in getattr(callback, "pauses", ())}
-    looping = whole_epoch_steps(model, *data.train_tensors, data.steps_per_epoch) if whole_epochs else contextlib.nullcontext()
-    with looping, threefry_masks(model) if whole_epochs else contextlib.nullcontext():
-        return model.fit(
-            data.epoch_orders(first, stop, pauses) if whole_epochs else data.epochs(first, stop),
-            epochs=stop,
-            initial_epoch=first,
-            steps_per_epoch=len(data.stretches(pauses)) if whole_epochs else data.steps_per_epoch,
-            validation_data=data.validation,
-            shuffle=False,  # the stream is already shuffled, epoch by epoch
-            callbacks=list(callbacks),
-            verbose=verbose,
-        )
-
-
-def _make_test_function_without_xla(model: keras.Model) -> None:
-    """Make the model's test function now, without XLA; training keeps XLA.
-
-    A validation or test pass is one batch through the network: TensorFlow's own kernels run it as
-    fast as XLA (10-2: 0.025 s a validation pass either way), but XLA would compile it again for each
-    batch shape, 0.2 s for validation's 5,000 images and again for the test's 10,000.
-    """
-    model.jit_compile = False
-    model.make_test_function()
-    model.jit_compile = True
+    steps = len(data.stretches(pauses)) if whole_epochs else data.steps_per_epoch
+    seen_by_model = keras.callbacks.CallbackList(
+        list(callbacks),
+        add_history=True,
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=stop,
+        steps=steps,
+        batches_per_epoch=data.steps_per_epoch,
+    )
+    return trainer.fit(
+        data.epoch_orders(first, stop, pauses) if whole_epochs else data.epochs(first, stop),
+        epochs=stop,
+        initial_epoch=first,
+        steps_per_epoch=steps,
+        validation_data=data.validation,
+        shuffle=False,  # the stream is already shuffled, epoch by epoch
+        callbacks=seen_by_model,
+        verbose=verbose,
+    )
 
 
 def fit_and_evaluate(
@@ -357,10 +383,10 @@ def fit_and_evaluate(
     if checkpoint_dir:
         guards.append(EpochCheckpoint(checkpoint_dir, start))
     started = time.perf_counter()
-    with multi_worker_fixes(model, placement.strategy):
-        history = train_epochs(model, data, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
-        train_seconds = time.perf_counter() - started
-        test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
+    trainer = trainer_for(model, data)
+    history = _fit(trainer, model, data, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
+    train_seconds = time.perf_counter() - started
+    test_loss, test_accuracy = trainer.evaluate(data.test, verbose=0)
     epochs_run = len(history.epoch)
     return TrainResult(
         test_accuracy=float(test_accuracy),

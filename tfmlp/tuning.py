@@ -40,6 +40,7 @@ from tfmlp.data import MnistArrays, MnistDatasets, make_datasets
 from tfmlp.machine import require_memory
 from tfmlp.models import INITIALIZERS, check_activation, mlp_from_config
 from tfmlp.files import write_json, written_whole
+from tfmlp.language import message
 from tfmlp.search_state import (
     BayesianOptimizationOracle,
     HyperbandOracle,
@@ -79,10 +80,10 @@ def tuner_id() -> str:
 def _range(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, Any]:
     """`value` as (low, high), each value passed by `check` (given its name, "depth[0]"), low ≤ high."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ConfigError.of(name, value, "[low, high]")
+        raise ConfigError.of(name, value, message("tuning.low_high"))
     low, high = (check(f"{name}[{index}]", item) for index, item in enumerate(value))
     if low > high:
-        raise ConfigError.of(name, list(value), "[low, high] with low ≤ high")
+        raise ConfigError.of(name, list(value), message("tuning.low_below_high"))
     return low, high
 
 
@@ -96,7 +97,7 @@ def _drawn(draw: Callable[..., Any], name: str, bounds: tuple[Any, Any], **optio
 def _options(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, ...]:
     """`value` as a tuple of options, each passed by `check` (given its name, "optimizers[1]"), at least one."""
     if not isinstance(value, (list, tuple)) or not value:
-        raise ConfigError.of(name, value, "a non-empty list")
+        raise ConfigError.of(name, value, message("tuning.non_empty_list"))
     return tuple(check(f"{name}[{index}]", item) for index, item in enumerate(value))
 
 
@@ -125,6 +126,7 @@ class SearchSpace:
         Raises:
             ConfigError: the message names the field ("learning_rate[0] must be ...").
         """
+        training_set = message("config.training_set_size")
         checked = {
             "depth": _range("depth", self.depth, lambda name, value: integer(name, value, 1)),
             "width": _range("width", self.width, lambda name, value: integer(name, value, 1)),
@@ -136,9 +138,7 @@ class SearchSpace:
             "initializers": _options("initializers", self.initializers, lambda name, value: choice(name, value, INITIALIZERS)),
             "optimizers": _options("optimizers", self.optimizers, lambda name, value: choice(name, value, OPTIMIZERS)),
             "batch_norm": _options("batch_norm", self.batch_norm, flag),
-            "batch_sizes": _options(
-                "batch_sizes", self.batch_sizes, lambda name, value: integer(name, value, 1, TRAIN_SIZE, "the training set's size")
-            ),
+            "batch_sizes": _options("batch_sizes", self.batch_sizes, lambda name, value: integer(name, value, 1, TRAIN_SIZE, training_set)),
             "augmentation": _range("augmentation", self.augmentation, lambda name, value: number(name, value, 0.0, 4.0)),
             "schedules": _options("schedules", self.schedules, lambda name, value: choice(name, value, SCHEDULES)),
             "weight_decay": _range("weight_decay", self.weight_decay, lambda name, value: number(name, value, 0.0, 1.0, high_open=True)),
@@ -149,7 +149,7 @@ class SearchSpace:
         largest = LabConfig(
             ModelConfig(widths=(self.width[1],) * self.depth[1], batch_norm=True), TrainConfig(batch_size=max(self.batch_sizes))
         )
-        require_memory(largest, what="the search space's largest network")
+        require_memory(largest, what=message("tuning.largest_network"))
 
     def draw(self, hp: keras_tuner.HyperParameters, epochs: int, seed: int) -> LabConfig:
         """One configuration, its values drawn through keras-tuner's `hp` (as Python numbers: a
@@ -192,7 +192,7 @@ class SearchSpace:
                 (`ConfigError`, naming the field, for a value of the wrong type or range).
         """
         fields = {field.name for field in dataclasses.fields(cls)}
-        data = read_json_object(path, allowed_keys=fields, what="search space")
+        data = read_json_object(path, allowed_keys=fields, what=message("tuning.search_space"))
         try:
             return cls(**data)
         except ConfigError as error:
@@ -269,7 +269,7 @@ class MlpHyperModel(keras_tuner.HyperModel):
         )
         seconds = time.perf_counter() - started
         best = max(history.history[OBJECTIVE])
-        print(f"trial: {describe(config)} -> val_accuracy {best:.4f} ({seconds:.0f} s)", flush=True)
+        print(message("tuning.trial", config=describe(config), accuracy=f"{best:.4f}", seconds=f"{seconds:.0f}"), flush=True)
         return {OBJECTIVE: best, "val_loss": min(history.history["val_loss"]), "seconds": seconds}
 
     def _datasets(self, config: LabConfig) -> MnistDatasets:
@@ -344,7 +344,7 @@ def search(
         model and test accuracy; None in a worker.
     """
     if tuner not in TUNERS:
-        raise ValueError(f"unknown tuner {tuner!r}; valid: {', '.join(TUNERS)}")
+        raise ValueError(message("tuning.unknown_tuner", tuner=repr(tuner), valid=", ".join(TUNERS)))
     placement = place()
     hypermodel = MlpHyperModel(space, arrays, epochs, seed, placement)
     settings: dict[str, Any] = {"max_epochs": epochs} if tuner == "hyperband" else {"max_trials": max_trials}
@@ -377,7 +377,7 @@ def search(
     # keras-tuner pads its best with unfinished or failed trials when fewer than `top` finished: they have no score.
     trials = [trial for trial in searcher.oracle.get_best_trials(top) if trial.status == TrialStatus.COMPLETED]
     if not trials:
-        raise RuntimeError("no trial finished: give the search more time")
+        raise RuntimeError(message("tuning.no_trial_finished"))
     best_config = hypermodel.config(trials[0].hyperparameters)
     with warnings.catch_warnings():  # the checkpoint's optimizer slots are not needed to evaluate
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
@@ -402,14 +402,15 @@ def search(
 def describe(config: LabConfig) -> str:
     """A trial's hyperparameters on one line (what lies beyond the course only where it is used)."""
     model, train = config.model, config.train
-    beyond = [
-        f" augmentation {model.augment_shift / AUGMENTATION_AT_STRENGTH_ONE[0]:.2g}" if model.augments else "",
-        f" {train.schedule}" if train.schedule != "constant" else "",
-        f" wd {train.weight_decay:.2g}" if train.weight_decay else "",
-        f" {train.epochs} epochs" if model.augments or train.schedule != "constant" else "",
+    parts = [
+        f"{len(model.widths)}x{model.widths[0]} {model.activation} {model.kernel_init}",
+        message("tuning.dropout", rate=f"{model.dropout_rate:.1f}"),
+        message("tuning.batch_norm") if model.batch_norm else "",
+        f"{train.optimizer} {train.learning_rate:.2g}",
+        message("tuning.batch", size=train.batch_size),
+        message("tuning.augmentation", strength=f"{model.augment_shift / AUGMENTATION_AT_STRENGTH_ONE[0]:.2g}") if model.augments else "",
+        train.schedule if train.schedule != "constant" else "",
+        message("tuning.weight_decay", decay=f"{train.weight_decay:.2g}") if train.weight_decay else "",
+        message("runs.epochs", count=train.epochs) if model.augments or train.schedule != "constant" else "",
     ]
-    return (
-        f"{len(model.widths)}x{model.widths[0]} {model.activation} {model.kernel_init}"
-        f" dropout {model.dropout_rate:.1f}{' bn' if model.batch_norm else ''}"
-        f" {train.optimizer} {train.learning_rate:.2g} batch {train.batch_size}"
-    ) + "".join(beyond)
+    return " ".join(part for part in parts if part)

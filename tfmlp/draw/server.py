@@ -22,6 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tfmlp.draw.models import ModelShelf, RunUnavailable, run_name, step_order
 from tfmlp.inference import MNIST_SIDE, read_digit
+from tfmlp.language import message
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # refused from its Content-Length (or as it streams in) before it is read whole
 DECIMALS = 4  # of every number the API answers: more than a page can show, little to send
@@ -182,5 +183,5 @@ def serve(logdir: Path, port: int) -> None:
     # The socket is bound here, not by Werkzeug, which prints a taken port's error and exits by itself.
     with socket.create_server(("127.0.0.1", port)) as listening:
         server = make_server("127.0.0.1", port, create_app(logdir, shelf), threaded=True, request_handler=_QuietRequests, fd=listening.fileno())
-    print(f"Drawing page on http://localhost:{server.port}/ (Ctrl-C stops it)", flush=True)
+    print(message("draw.serving", url=f"http://localhost:{server.port}/"), flush=True)
     server.serve_forever()  # returns on Ctrl-C, the server closed
