@@ -84,7 +84,7 @@ def build(lab: Lab, language: str) -> NotebookNode:
         *_opening(lab, language),
         *_parameters(lab, language),
         _markdown("setup-text", f"## {words['headings']['setup']}\n\n{words['setup']['text']}"),
-        _code("setup", SETUP.substitute(lab_id=lab.id, overrides=_overrides(lab))),
+        _code("setup", SETUP.substitute(language=language, lab_id=lab.id, overrides=_overrides(lab))),
         *_network(lab, language),
         *_training(lab, language),
         *_charts(lab, language),
@@ -130,8 +130,11 @@ def stale(root: Path = CHECKOUT) -> list[Path]:
 # The code cells. `$name` is filled in per step; everything else is the notebook's code as written.
 SETUP = string.Template(
     """\
+import os
 import sys
 from pathlib import Path
+
+os.environ["TFMLP_LANG"] = "$language"
 
 checkout = next(folder for folder in [Path.cwd(), *Path.cwd().parents] if (folder / "cli.py").is_file())
 if str(checkout) not in sys.path:
@@ -207,13 +210,11 @@ for variant in comparison.variants:
     for tag, png in lesson_pictures(comparison.run.logs / variant.name, variant.result.history).items():
         display(Markdown(f"`{variant.name}`: `{tag}`"), Image(png))""",
     "by_hand": """\
-import matplotlib.pyplot as plt
+from IPython.display import Image, display
 
-figure, axes = plt.subplots(figsize=(7, 4.5))
-axes.plot(range(0, steps, report_every), result.correct_of_1000, marker="o")
-axes.set(xlabel="step", ylabel="right of the first 1,000 test images", title=lab.heading)
-axes.grid(alpha=0.3)
-plt.show()""",
+from tfmlp.plots import correct_counts_png
+
+display(Image(correct_counts_png(range(0, steps, report_every), result.correct_of_1000, lab.heading)))""",
 }
 ACTIVATIONS = """\
 from IPython.display import Image, display
