@@ -25,6 +25,7 @@ from nbformat import NotebookNode
 import labs
 from cli import cli
 from notebooks import make
+from tfmlp.language import messages
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [(lab, language) for lab in make.steps() for language in labs.LANGUAGES]
@@ -214,9 +215,10 @@ def test_every_notebook_runs_top_to_bottom_and_prints_the_accuracy_and_draws_its
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     form = make.shape(lab)
     printed, _ = outputs(notebook, "training")
+    assert bool(HANGUL.search(printed)) == (language == "ko"), "tfmlp speaks the notebook's language"
     if form == "comparison":
-        rows = re.findall(r"^(\S+) +(0\.\d{4}) ", printed, re.MULTILINE)
-        assert "test acc" in printed and len(rows) >= 2, printed
+        names = [name for name, _ in re.findall(r"^(\S+) +(0\.\d{4}) ", printed, re.MULTILINE)]  # a row per network
+        assert messages(language)["compare.test_accuracy"] in printed and len(names) >= 2, printed
     else:
         assert re.search(r"^Accuracy: 0\.\d{4}$", printed, re.MULTILINE), printed
     if form == "single":
@@ -229,7 +231,7 @@ def test_every_notebook_runs_top_to_bottom_and_prints_the_accuracy_and_draws_its
         assert "text/html" in outputs(notebook, "tensorboard")[1], "TensorBoard's frame"
         printed, shown = outputs(notebook, "digit")
         predictions = re.findall(r"^(?!Label)(\S+): \d$", printed, re.MULTILINE)
-        assert "image/png" in shown and (predictions == ["Prediction"] if form == "single" else len(predictions) >= 2), printed
+        assert "image/png" in shown and predictions == (["Prediction"] if form == "single" else names), printed
     if lab.expected and lab.expected.has_band:
         low, high = lab.expected.band()
         assert f"{low:.4f}-{high:.4f}" in outputs(notebook, "this-run")[0]
