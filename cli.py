@@ -264,8 +264,13 @@ def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True, help=message("help.trial_epochs"))
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help=message("help.max_minutes"))
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=777, show_default=True, help=message("help.search_seed"))
-@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/search"), show_default=True,
-              help=message("help.search_logdir"))
+@click.option(
+    "--logdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs/search"),
+    show_default=True,
+    help=message("help.search_logdir"),
+)
 @click.option("--fresh", is_flag=True, help=message("help.fresh"))
 @click.option("--space", default="default", show_default=True, help=message("help.space"))
 def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool, space: str) -> None:
@@ -288,7 +293,15 @@ def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, se
     except MnistDataError as error:
         raise _UserError(str(error)) from None
     result = search(
-        arrays, logdir, tuner=tuner, max_trials=max_trials, epochs=epochs, max_minutes=max_minutes, seed=seed, fresh=fresh, space=search_space
+        arrays,
+        logdir,
+        tuner=tuner,
+        max_trials=max_trials,
+        epochs=epochs,
+        max_minutes=max_minutes,
+        seed=seed,
+        fresh=fresh,
+        space=search_space,
     )
     if result is None:  # a worker of a distributed search: the chief reports and saves
         click.echo(message("tune.worker_done", logdir=logdir))

@@ -95,9 +95,7 @@ class HandTrainedResult:
     steps: int
 
 
-def train_by_hand(
-    lab_id: str, config: LabConfig, options: RunOptions, *, hidden: int, steps: int, report_every: int
-) -> HandTrainedResult:
+def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden: int, steps: int, report_every: int) -> HandTrainedResult:
     """Lab 10-X1's loop: `steps` hand-written descent steps, counting correct test answers as it goes.
 
     Args:

@@ -212,8 +212,6 @@ def _grey_image(source: str | Path | bytes, name: str) -> Image.Image:
             raise ValueError(message("inference.damaged_image", name=name, format=image.format)) from None
 
 
-
-
 def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
     """Read every image with `read_digit` and predict its digit with `model`.
 

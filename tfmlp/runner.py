@@ -21,10 +21,10 @@ from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import newest_intact_epoch, saved_epochs
 from tfmlp.config import ConfigError, LabConfig, ModelConfig, choice
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
-from tfmlp.machine import require_memory
-from tfmlp.models import check_names
 from tfmlp.files import FileNotWritten, write_json, written_whole
 from tfmlp.language import message
+from tfmlp.machine import require_memory
+from tfmlp.models import check_names
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
@@ -153,9 +153,7 @@ def _train_and_report(
     return result
 
 
-def start_run(
-    run_id: str, saved_config: dict[str, Any], options: RunOptions, resume: RunDir | None = None
-) -> tuple[MnistArrays, RunDir]:
+def start_run(run_id: str, saved_config: dict[str, Any], options: RunOptions, resume: RunDir | None = None) -> tuple[MnistArrays, RunDir]:
     """Read MNIST, then create the run's folder with its `config.json` (or reopen `resume`) and say where it is.
 
     The data comes first, so that a missing or corrupted data folder leaves no empty run behind; so
