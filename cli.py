@@ -423,7 +423,8 @@ def _run_folder(given: str, logdir: Path) -> Path:
 @_runs_folder("help.run_logdir")
 def predict(run: str, images: tuple[Path, ...], logdir: Path) -> None:
     """Read the digit in each image (PNG, JPEG; any size, dark or light paper) with a run's model."""
-    from tfmlp.inference import load_run_model, predict_digits
+    from tfmlp.inference import predict_digits
+    from tfmlp.run_models import load_run_model
 
     run_dir = _run_folder(run, logdir)
     try:
@@ -440,7 +441,7 @@ def predict(run: str, images: tuple[Path, ...], logdir: Path) -> None:
 def evaluate(run: str, logdir: Path) -> None:
     """Test a finished run's saved model again; exit 1 if the accuracy differs from its metrics.json."""
     from tfmlp.data import MnistDataError, read_mnist
-    from tfmlp.inference import evaluate_run
+    from tfmlp.run_models import evaluate_run
 
     run_dir = _run_folder(run, logdir)
     try:

@@ -27,7 +27,8 @@ from cli import cli
 from tfmlp.draw.models import ModelShelf
 from tfmlp.draw.server import MAX_BODY_BYTES, create_app
 from tfmlp.files import write_json
-from tfmlp.inference import load_run_model, read_digit
+from tfmlp.inference import read_digit
+from tfmlp.run_models import load_run_model
 from tfmlp.runs import RunDir
 
 STATIC = Path(__file__).resolve().parent.parent / "tfmlp" / "draw" / "static"

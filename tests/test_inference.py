@@ -15,7 +15,8 @@ from PIL import Image
 
 from cli import cli
 from tfmlp.data import MnistArrays
-from tfmlp.inference import load_run_model, read_digit
+from tfmlp.inference import read_digit
+from tfmlp.run_models import load_run_model
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfmlp.inference import load_run_model
+from tfmlp.run_models import load_run_model
 from tfmlp.runs import RunDir, RunSummary, list_runs
 
 
