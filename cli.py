@@ -292,17 +292,20 @@ def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, se
         arrays = read_mnist()
     except MnistDataError as error:
         raise _UserError(str(error)) from None
-    result = search(
-        arrays,
-        logdir,
-        tuner=tuner,
-        max_trials=max_trials,
-        epochs=epochs,
-        max_minutes=max_minutes,
-        seed=seed,
-        fresh=fresh,
-        space=search_space,
-    )
+    try:
+        result = search(
+            arrays,
+            logdir,
+            tuner=tuner,
+            max_trials=max_trials,
+            epochs=epochs,
+            max_minutes=max_minutes,
+            seed=seed,
+            fresh=fresh,
+            space=search_space,
+        )
+    except RuntimeError as error:  # no trial finished in the time given: nothing to test or save
+        raise _RunFailed(str(error)) from None
     if result is None:  # a worker of a distributed search: the chief reports and saves
         click.echo(message("tune.worker_done", logdir=logdir))
         return
