@@ -264,8 +264,13 @@ def _print_spread(lab_id: str, first_seed: int, results: list[Any]) -> None:
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True, help=message("help.trial_epochs"))
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help=message("help.max_minutes"))
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=777, show_default=True, help=message("help.search_seed"))
-@click.option("--logdir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/search"), show_default=True,
-              help=message("help.search_logdir"))
+@click.option(
+    "--logdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs/search"),
+    show_default=True,
+    help=message("help.search_logdir"),
+)
 @click.option("--fresh", is_flag=True, help=message("help.fresh"))
 @click.option("--space", default="default", show_default=True, help=message("help.space"))
 def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, seed: int, logdir: Path, fresh: bool, space: str) -> None:
@@ -287,9 +292,20 @@ def tune(tuner: str, max_trials: int, epochs: int, max_minutes: float | None, se
         arrays = read_mnist()
     except MnistDataError as error:
         raise _UserError(str(error)) from None
-    result = search(
-        arrays, logdir, tuner=tuner, max_trials=max_trials, epochs=epochs, max_minutes=max_minutes, seed=seed, fresh=fresh, space=search_space
-    )
+    try:
+        result = search(
+            arrays,
+            logdir,
+            tuner=tuner,
+            max_trials=max_trials,
+            epochs=epochs,
+            max_minutes=max_minutes,
+            seed=seed,
+            fresh=fresh,
+            space=search_space,
+        )
+    except RuntimeError as error:  # no trial finished in the time given: nothing to test or save
+        raise _RunFailed(str(error)) from None
     if result is None:  # a worker of a distributed search: the chief reports and saves
         click.echo(message("tune.worker_done", logdir=logdir))
         return
@@ -410,7 +426,8 @@ def _run_folder(given: str, logdir: Path) -> Path:
 @_runs_folder("help.run_logdir")
 def predict(run: str, images: tuple[Path, ...], logdir: Path) -> None:
     """Read the digit in each image (PNG, JPEG; any size, dark or light paper) with a run's model."""
-    from tfmlp.inference import load_run_model, predict_digits
+    from tfmlp.inference import predict_digits
+    from tfmlp.run_models import load_run_model
 
     run_dir = _run_folder(run, logdir)
     try:
@@ -427,7 +444,7 @@ def predict(run: str, images: tuple[Path, ...], logdir: Path) -> None:
 def evaluate(run: str, logdir: Path) -> None:
     """Test a finished run's saved model again; exit 1 if the accuracy differs from its metrics.json."""
     from tfmlp.data import MnistDataError, read_mnist
-    from tfmlp.inference import evaluate_run
+    from tfmlp.run_models import evaluate_run
 
     run_dir = _run_folder(run, logdir)
     try:

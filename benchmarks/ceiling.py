@@ -50,7 +50,10 @@ def main() -> None:
         ceiling = products_alone(sizes)
         print(f"  products alone, a whole epoch under XLA: {ceiling:,.0f} samples/s ({ceiling * flops / 1e9:.0f} GFLOP/s)")
         for way, rate in (("tfmlp", steady_tfmlp(lab_id)), ("TF1 way", steady_tf1(lab_id))):
-            print(f"  {way} steady epoch: {rate:,.0f} samples/s ({rate * flops / 1e9:.0f} GFLOP/s, {rate / ceiling:.0%} of the products alone)")
+            print(
+                f"  {way} steady epoch: {rate:,.0f} samples/s"
+                f" ({rate * flops / 1e9:.0f} GFLOP/s, {rate / ceiling:.0%} of the products alone)"
+            )
 
 
 def training_flops(sizes: list[int]) -> float:
@@ -134,9 +137,9 @@ def steady_tfmlp(lab_id: str) -> float:
 def steady_tf1(lab_id: str) -> float:
     """Samples/s of the TF1 way's second epoch of the step."""
     import tensorflow as tf
+    from tf1_lab import Arrays, build_graph, train
 
     import labs
-    from tf1_lab import Arrays, build_graph, train
     from tfmlp.data import read_mnist
 
     config = labs.get_lab(lab_id).config

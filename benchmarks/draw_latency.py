@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handwriting import SIZES, WIDTHS, drawn_digit  # noqa: E402
+from handwriting import SIZES, WIDTHS, drawn_digit
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORES = 2
@@ -87,13 +87,17 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    models = ", ".join(f"{entry['step']} ({'x'.join(str(len(layer)) for layer in entry['hidden']) or 'no hidden layer'})" for entry in answer["models"])
+    models = ", ".join(
+        f"{entry['step']} ({'x'.join(str(len(layer)) for layer in entry['hidden']) or 'no hidden layer'})" for entry in answer["models"]
+    )
     print(f"CPU: {cpu_description()}; the server on {min(CORES, os.cpu_count() or CORES)} cores")
     print(f"{len(answer['models'])} models per request: {models}")
     milliseconds = sorted(1000 * second for second in seconds)
     p95 = milliseconds[int(0.95 * len(milliseconds)) - 1]
-    print(f"{len(seconds)} requests, every model's answer: median {statistics.median(milliseconds):.1f} ms, "
-          f"95th percentile {p95:.1f} ms, slowest {milliseconds[-1]:.1f} ms")
+    print(
+        f"{len(seconds)} requests, every model's answer: median {statistics.median(milliseconds):.1f} ms, "
+        f"95th percentile {p95:.1f} ms, slowest {milliseconds[-1]:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ start_tensorflow_quietly()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfmlp.config import TrainConfig, VALIDATION_SIZE  # noqa: E402
+from tfmlp.config import VALIDATION_SIZE, TrainConfig  # noqa: E402
 from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, read_mnist  # noqa: E402
 from tfmlp.models import softmax_regression  # noqa: E402
 from tfmlp.seeding import seed_globally  # noqa: E402
@@ -114,7 +114,10 @@ def input_data_arrays(folder: Path = DEFAULT_MNIST_DIR) -> MnistArrays:
 
     images = read("train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
     labels = read("train-labels-idx1-ubyte.gz", 8).astype(np.int64)
-    test = Split(read("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0, read("t10k-labels-idx1-ubyte.gz", 8).astype(np.int64))
+    test = Split(
+        read("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0,
+        read("t10k-labels-idx1-ubyte.gz", 8).astype(np.int64),
+    )
     held_out = VALIDATION_SIZE
     return MnistArrays(Split(images[held_out:], labels[held_out:]), Split(images[:held_out], labels[:held_out]), test)
 
@@ -141,7 +144,10 @@ def main() -> None:
         accuracies[way] = [WAYS[way](arrays, seed) for seed in seeds]
         print(f"{way:<12} " + " ".join(f"{accuracy:.4f}" for accuracy in accuracies[way]), flush=True)
     reference = accuracies.get("tf1-program")
-    print(f"\nseeds {seeds.start}-{seeds.stop - 1}, test accuracy mean ± std" + (", minus tf1-program's mean ± its standard error" if reference else ""))
+    print(
+        f"\nseeds {seeds.start}-{seeds.stop - 1}, test accuracy mean ± std"
+        + (", minus tf1-program's mean ± its standard error" if reference else "")
+    )
     for way, values in accuracies.items():
         line = f"{way:<12} {statistics.fmean(values):.4f} ± {statistics.stdev(values):.4f}"
         if reference and way != "tf1-program":

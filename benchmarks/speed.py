@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # tfmlp and labs, run from anywhere
 WAYS = ("tfmlp", "tf1", "keras", "torch")
@@ -93,7 +92,12 @@ def measure(way: str, lab_id: str, epochs: int, environment: dict[str, str] | No
     if way == "torch" and importlib.util.find_spec("torch") is None:
         return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": "torch is not installed (pip install torch)"}
     if way == "torch" and not _plain(lab_id):
-        return {"way": way, "lab": lab_id, "epochs": epochs, "skipped": "the PyTorch peer trains plain nets only (no dropout, batch norm, LeCun init)"}
+        return {
+            "way": way,
+            "lab": lab_id,
+            "epochs": epochs,
+            "skipped": "the PyTorch peer trains plain nets only (no dropout, batch norm, LeCun init)",
+        }
     command = [sys.executable, __file__, "--one", way, lab_id, "--epochs", str(epochs)]
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPOSITORY), **(environment or {})}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
@@ -156,7 +160,11 @@ def _keras(lab_id: str, config: LabConfig) -> tuple[float, float]:
     )
     started = time.perf_counter()
     network.fit(
-        arrays.train.images, arrays.train.labels, batch_size=BATCH, epochs=config.train.epochs, verbose=0,
+        arrays.train.images,
+        arrays.train.labels,
+        batch_size=BATCH,
+        epochs=config.train.epochs,
+        verbose=0,
         validation_data=(arrays.validation.images, arrays.validation.labels),
     )
     seconds = time.perf_counter() - started
@@ -228,7 +236,8 @@ def _line(row: dict[str, Any]) -> str:
     if "skipped" in row:
         return f"{row['lab']:<6} {row['way']:<6} skipped: {row['skipped']}"
     return (
-        f"{row['lab']:<6} {row['epochs']:>2} epochs {row['way']:<6} {row['train_seconds']:8.1f} s {row['samples_per_second']:10,.0f} samples/s"
+        f"{row['lab']:<6} {row['epochs']:>2} epochs {row['way']:<6}"
+        f" {row['train_seconds']:8.1f} s {row['samples_per_second']:10,.0f} samples/s"
         f"  test accuracy {row['test_accuracy']:.4f}"
     )
 

@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import speed  # noqa: E402
-import start_to_exit  # noqa: E402
+import speed
+import start_to_exit
 
 
 def main() -> None:

@@ -124,7 +124,11 @@ def train(session: Any, graph: Graph, arrays: Arrays, epochs: int, seed: int, re
     for epoch in range(epochs):
         order, total = rng.permutation(len(images)), 0.0
         for start in range(0, len(order), BATCH):
-            feed = {graph.images: images[order[start : start + BATCH]], graph.labels: labels[order[start : start + BATCH]], graph.training: True}
+            feed = {
+                graph.images: images[order[start : start + BATCH]],
+                graph.labels: labels[order[start : start + BATCH]],
+                graph.training: True,
+            }
             if report_cost:
                 total += session.run([graph.cost, graph.optimizer], feed)[0] / batches
             else:

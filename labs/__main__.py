@@ -20,7 +20,7 @@ RESULTS_MARKER = "<!-- results: made by `python -m labs` from labs/measured.toml
 
 
 def spread(accuracies: list[float] | tuple[float, ...]) -> str:
-    """"0.9784 ± 0.0014" (one accuracy: itself)."""
+    """ "0.9784 ± 0.0014" (one accuracy: itself)."""
     if len(accuracies) == 1:
         return f"{accuracies[0]:.4f}"
     return f"{statistics.fmean(accuracies):.4f} ± {statistics.stdev(accuracies):.4f}"

@@ -45,6 +45,4 @@ def run(config: LabConfig, options):
             "best_member_test_accuracy": max(comparison[name].result.test_accuracy for name in members),
         }
 
-    return compare_variants(
-        "architectures", variants, options, plots=("val_accuracy",), title="Architectures", extra=ensemble_accuracy
-    )
+    return compare_variants("architectures", variants, options, plots=("val_accuracy",), title="Architectures", extra=ensemble_accuracy)

@@ -41,8 +41,6 @@ def build_model():
 
 def run(config: LabConfig, options):
     """Train by hand-written backprop and report as the original did."""
-    from tfmlp.backprop import train_by_hand
+    from tfmlp.runner import train_by_hand
 
-    return train_by_hand(
-        "10-X1", config, options, hidden=config.model.widths[0], steps=STEPS, report_every=REPORT_EVERY
-    )
+    return train_by_hand("10-X1", config, options, hidden=config.model.widths[0], steps=STEPS, report_every=REPORT_EVERY)

@@ -46,7 +46,10 @@ def test_list_and_help_never_import_tensorflow() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["lab", "10-9"], "unknown lab '10-9'; valid: 10-1, 10-2, 10-3, 10-4, 10-5, 10-6, 10-7, 10-8, 10-X1, beyond, speedrun, activations"),
+        (
+            ["lab", "10-9"],
+            "unknown lab '10-9'; valid: 10-1, 10-2, 10-3, 10-4, 10-5, 10-6, 10-7, 10-8, 10-X1, beyond, speedrun, activations",
+        ),
         (["lab", "10-1", "--epochs", "0"], "epochs must be an integer ≥ 1, got 0"),
         (["lab", "10-1", "--batch-size", "0"], "batch_size must be an integer from 1 to 55000 (the training set's size), got 0"),
         (["lab", "10-1", "--batch-size", "60000"], "batch_size must be an integer from 1 to 55000 (the training set's size), got 60000"),
@@ -55,7 +58,10 @@ def test_list_and_help_never_import_tensorflow() -> None:
         (["lab", "10-1", "--learning-rate", "nan"], "learning_rate must be a finite number > 0, got nan"),
         (["lab", "10-1", "--seed", "-1"], "seed must be an integer from 0 to 4294967295, got -1"),
         (["lab", "10-1", "--epochs", "many"], "'many' is not a valid integer"),
-        (["lab", "10-X1", "--epochs", "1"], "10-X1 does not use --epochs; of the training options it takes --batch-size, --learning-rate, --seed,"),
+        (
+            ["lab", "10-X1", "--epochs", "1"],
+            "10-X1 does not use --epochs; of the training options it takes --batch-size, --learning-rate, --seed,",
+        ),
         (["lab", "10-1", "--data-dir", "/no/such/folder"], "Directory '/no/such/folder' does not exist"),
         (["lab"], "Missing argument 'LAB_ID'"),
         (["train"], "No such command 'train'"),
@@ -78,7 +84,10 @@ def test_bad_input_is_one_line_and_exit_code_2(args: list[str], message: str) ->
         ('{"model": "big"}', "model must be an object of fields, got 'big'"),
         ('{"model": {"width": [64]}}', "model has no field 'width'; its fields: widths, activation, kernel_init, bias_init,"),
         ('{"model": {"widths": [512, "a"]}}', "model.widths must be a list of hidden layer widths, each an integer ≥ 1"),
-        ('{"model": {"widths": 512}}', "model.widths must be a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512]), got 512"),
+        (
+            '{"model": {"widths": 512}}',
+            "model.widths must be a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512]), got 512",
+        ),
         ('{"model": {"dropout_rate": 1.0}}', "model.dropout_rate must be a number in [0, 1), got 1.0"),
         ('{"model": {"dropout_rate": -0.1}}', "model.dropout_rate must be a number in [0, 1), got -0.1"),
         ('{"model": {"dropout_rate": "0.3"}}', "model.dropout_rate must be a finite number in [0, 1), got '0.3'"),
@@ -96,7 +105,10 @@ def test_bad_input_is_one_line_and_exit_code_2(args: list[str], message: str) ->
         ('{"train": {"seed": null}}', "train.seed must be an integer from 0 to 4294967295, got None"),
         ('{"train": {"deterministic": "no"}}', "train.deterministic must be true or false, got 'no'"),
         ('{"model": {"widths": [1000000, 1000000, 1000000]}}', "the network needs about 32"),
-        ('{"model": {"widths": ' + "[" * 500 + "]" * 500 + "}}", "model.widths must be a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512]), got [[[[...]]]]"),
+        (
+            '{"model": {"widths": ' + "[" * 500 + "]" * 500 + "}}",
+            "model.widths must be a list of hidden layer widths, each an integer ≥ 1 (e.g. [512, 512]), got [[[[...]]]]",
+        ),
     ],
 )
 def test_a_bad_config_file_is_one_line_and_exit_code_2(content: str, message: str, tmp_path: Path) -> None:
@@ -116,12 +128,17 @@ NESTED_TOO_DEEPLY = "[" * 100_000 + "]" * 100_000  # Python's JSON parser would 
     ("content", "message"),
     [
         (NESTED_TOO_DEEPLY.encode(), "nests its JSON too deeply to read; a {what} is an object of fields a few levels deep"),
-        (('{"model": ' + NESTED_TOO_DEEPLY + "}").encode(), "nests its JSON too deeply to read; a {what} is an object of fields a few levels deep"),
+        (
+            ('{"model": ' + NESTED_TOO_DEEPLY + "}").encode(),
+            "nests its JSON too deeply to read; a {what} is an object of fields a few levels deep",
+        ),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "is not a text file of JSON (byte 0 is not UTF-8)"),
     ],
     ids=["nested-too-deeply", "a-field-nested-too-deeply", "binary"],
 )
-@pytest.mark.parametrize(("command", "what"), [(["lab", "custom", "--config"], "lab configuration"), (["tune", "--space"], "search space")], ids=["lab", "tune"])
+@pytest.mark.parametrize(
+    ("command", "what"), [(["lab", "custom", "--config"], "lab configuration"), (["tune", "--space"], "search space")], ids=["lab", "tune"]
+)
 def test_a_config_file_that_is_no_json_object_is_one_line_naming_it(
     content: bytes, message: str, command: list[str], what: str, tmp_path: Path
 ) -> None:
@@ -137,7 +154,10 @@ def test_a_config_file_that_is_no_json_object_is_one_line_naming_it(
     ("args", "message"),
     [
         (["lab", "10-4", "--resume", "--epochs", "3"], "--resume continues the run with its own configuration; leave out --epochs"),
-        (["lab", "10-6", "--resume"], "10-6 does not use --resume; of the training options it takes --epochs, --batch-size, --learning-rate"),
+        (
+            ["lab", "10-6", "--resume"],
+            "10-6 does not use --resume; of the training options it takes --epochs, --batch-size, --learning-rate",
+        ),
         (["lab", "10-4", "--resume", "--seed", "0"], "--resume continues the run with its own configuration; leave out --seed"),
         (["lab", "10-4", "--resume", "--logdir", "/no/such/runs"], "no unfinished run of 10-4 under /no/such/runs to resume"),
         (["lab", "10-4", "--resume", "/"], "/ is not a run folder (it has no config.json)"),
@@ -167,14 +187,30 @@ def test_every_option_of_lab_is_one_a_step_declares_it_uses_or_not() -> None:
 
 def distinct_values(lab: labs.Lab) -> dict[str, object]:
     """A value per training option that differs from every step's default, so that one dropped shows."""
-    return {"epochs": lab.config.train.epochs + 1, "batch_size": 50, "learning_rate": 0.004, "seed": 5, "precision": "float32", "deterministic": True}
+    return {
+        "epochs": lab.config.train.epochs + 1,
+        "batch_size": 50,
+        "learning_rate": 0.004,
+        "seed": 5,
+        "precision": "float32",
+        "deterministic": True,
+    }
 
 
 def as_arguments(values: dict[str, object]) -> list[str]:
-    return [part for option, value in values.items() for part in ([labs.option_flag(option)] if value is True else [labs.option_flag(option), str(value)])]
+    return [
+        part
+        for option, value in values.items()
+        for part in ([labs.option_flag(option)] if value is True else [labs.option_flag(option), str(value)])
+    ]
 
 
-UNUSED = [pytest.param(lab.id, option, id=f"{lab.id}-{option}") for lab in labs.all_labs() for option in labs.LAB_OPTIONS if option not in lab.options]
+UNUSED = [
+    pytest.param(lab.id, option, id=f"{lab.id}-{option}")
+    for lab in labs.all_labs()
+    for option in labs.LAB_OPTIONS
+    if option not in lab.options
+]
 
 
 def test_the_step_that_trains_by_steps_refuses_epochs() -> None:

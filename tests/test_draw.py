@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -23,11 +24,11 @@ from PIL import Image, ImageDraw
 
 import labs
 from cli import cli
-import keras
 from tfmlp.draw.models import ModelShelf
 from tfmlp.draw.server import MAX_BODY_BYTES, create_app
-from tfmlp.inference import load_run_model, read_digit
 from tfmlp.files import write_json
+from tfmlp.inference import read_digit
+from tfmlp.run_models import load_run_model
 from tfmlp.runs import RunDir
 
 STATIC = Path(__file__).resolve().parent.parent / "tfmlp" / "draw" / "static"
@@ -192,7 +193,9 @@ def test_a_picture_too_large_to_decode_is_refused_from_its_header(client: Any) -
     assert len(huge) < MAX_BODY_BYTES
     response = client.post("/api/predict", data=huge)
     assert response.status_code == 400
-    assert response.json["error"] == "the picture is 8000 x 8000 pixels (64 megapixels); images of up to 50 megapixels are read: scale it down"
+    assert (
+        response.json["error"] == "the picture is 8000 x 8000 pixels (64 megapixels); images of up to 50 megapixels are read: scale it down"
+    )
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(served: int) -> None:
@@ -296,7 +299,9 @@ def test_the_page_is_plain_files_of_its_own_with_its_words_in_both_languages(cli
     for path in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         assert client.get(path).status_code == 200, path
     for file in STATIC.iterdir():
-        assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", file.read_text(encoding="utf-8")), f"{file.name} loads from another site"
+        assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", file.read_text(encoding="utf-8")), (
+            f"{file.name} loads from another site"
+        )
     english, korean = (json.loads((STATIC / f"messages.{language}.json").read_text(encoding="utf-8")) for language in ("en", "ko"))
     assert english.keys() == korean.keys()
     for key in english:

@@ -123,7 +123,9 @@ def read_out(driver: webdriver.Chrome) -> list[dict[str, Any]]:
             idle: card.classList.contains('idle'),
         }));
     """
-    settled = "return !document.querySelector('.model.idle') && [...document.querySelectorAll('.digit')].every((d) => d.textContent !== '–')"
+    settled = (
+        "return !document.querySelector('.model.idle') && [...document.querySelectorAll('.digit')].every((d) => d.textContent !== '–')"
+    )
     WebDriverWait(driver, 60).until(lambda _: driver.execute_script(settled))
     return driver.execute_script(script)
 
@@ -140,7 +142,7 @@ def the_pads_picture_read_by_the_api(driver: webdriver.Chrome, url: str, runs: l
 
 
 def percent(shown: str) -> float:
-    """"97.3% sure" -> 97.3: one decimal, as JavaScript rounds it."""
+    """ "97.3% sure" -> 97.3: one decimal, as JavaScript rounds it."""
     return float(re.match(r"\d+\.\d", shown).group())
 
 
@@ -179,7 +181,9 @@ def test_a_drawn_digit_is_read_by_each_network_with_its_inside_shown(page: str, 
     assert max(seen_pixels(browser)) == 0
     draw_with_mouse(browser, ONE)
     second = read_out(browser)[1]["layers"][0]["caption"]
-    dead = re.fullmatch(r"Hidden layer 1: 256 units · \d+ output 0 on this digit · (\d+) output 0 on all 2 digits you drew: dead ReLU units", second)
+    dead = re.fullmatch(
+        r"Hidden layer 1: 256 units · \d+ output 0 on this digit · (\d+) output 0 on all 2 digits you drew: dead ReLU units", second
+    )
     assert dead, second
     one = the_pads_picture_read_by_the_api(browser, page, [hidden["run"]])[0]["hidden"][0]
     silent_on_both = sum(a == 0 and b == 0 for a, b in zip(expected[1]["hidden"][0], one, strict=True))

@@ -51,7 +51,9 @@ def test_grey_paper_under_uneven_light_becomes_mnists_black() -> None:
 
 def test_a_small_digit_in_a_corner_reads_as_a_large_one_in_the_middle() -> None:
     correlations = [
-        np.corrcoef(read_digit(drawn_digit(digit, writer=1)), read_digit(drawn_digit(digit, writer=1, size=SIZES["small"], place=PLACES["corner"])))[0, 1]
+        np.corrcoef(
+            read_digit(drawn_digit(digit, writer=1)), read_digit(drawn_digit(digit, writer=1, size=SIZES["small"], place=PLACES["corner"]))
+        )[0, 1]
         for digit in range(10)
     ]
     assert min(correlations) > 0.7 and np.mean(correlations) > 0.85, correlations

@@ -15,7 +15,8 @@ from PIL import Image
 
 from cli import cli
 from tfmlp.data import MnistArrays
-from tfmlp.inference import load_run_model, read_digit
+from tfmlp.inference import read_digit
+from tfmlp.run_models import load_run_model
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +104,31 @@ def truncated_png(path: Path) -> bytes:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (lambda path: png_header(10_000, 6_000), "is 10000 x 6000 pixels (60 megapixels); images of up to 50 megapixels are read: scale it down"),
-        (lambda path: png_header(12_000, 10_000), "is 12000 x 10000 pixels (120 megapixels); images of up to 50 megapixels are read: scale it down"),
+        (
+            lambda path: png_header(10_000, 6_000),
+            "is 10000 x 6000 pixels (60 megapixels); images of up to 50 megapixels are read: scale it down",
+        ),
+        (
+            lambda path: png_header(12_000, 10_000),
+            "is 12000 x 10000 pixels (120 megapixels); images of up to 50 megapixels are read: scale it down",
+        ),
         (lambda path: png_header(20_000, 20_000), "has over 179 megapixels; images of up to 50 megapixels are read: scale it down"),
         (lambda path: b"digits.csv, not a picture", "is not an image file (PNG, JPEG, ...), or its header is damaged"),
         (truncated_png, "is a damaged or truncated PNG file: its pixels cannot be decoded"),
         (lambda path: png_header(28, 28), "is a damaged or truncated PNG file: its pixels cannot be decoded"),
     ],
-    ids=["60-megapixels", "120-megapixels-where-pillow-warns", "400-megapixels-where-pillow-refuses", "not-an-image", "truncated", "no-pixels"],
+    ids=[
+        "60-megapixels",
+        "120-megapixels-where-pillow-warns",
+        "400-megapixels-where-pillow-refuses",
+        "not-an-image",
+        "truncated",
+        "no-pixels",
+    ],
 )
-def test_an_image_too_large_not_an_image_or_damaged_is_one_line_naming_it(content, message: str, finished_run: Path, tmp_path: Path) -> None:
+def test_an_image_too_large_not_an_image_or_damaged_is_one_line_naming_it(
+    content, message: str, finished_run: Path, tmp_path: Path
+) -> None:
     """The size is read from the header and refused before a pixel is decoded (a 20,000 x 20,000
     grayscale image would take 1.6 GB as floats): these files are a few bytes each."""
     image = tmp_path / "digit.png"

@@ -54,6 +54,23 @@ def test_no_tfmlp_module_imports_another_that_imports_it_back() -> None:
         raise AssertionError(f"import circle: {' -> '.join(error.args[1])}") from None
 
 
+# The application layer: run folders, what a run prints and keeps, TensorBoard's summaries, the quiet
+# start and the XLA cache, the draw page's server. Every other module is the core.
+APPLICATION = {
+    f"tfmlp.{name}"
+    for name in ("runs", "runner", "run_models", "results", "summaries", "compare", "board", "startup", "compile_cache", "draw")
+}
+
+
+def test_the_core_never_imports_the_application() -> None:
+    core = MODULES - APPLICATION - {"tfmlp"}
+    assert {f"tfmlp.{name}" for name in CORE} <= core and APPLICATION - {"tfmlp.draw"} <= MODULES
+    for module in core:
+        reached = {name for name in imported_names(module_path(module)) if name.startswith("tfmlp.")}
+        upward = {name for name in reached if any(name == app or name.startswith(app + ".") for app in APPLICATION)}
+        assert not upward, f"{module} (core) imports {sorted(upward)} (application)"
+
+
 def test_the_library_never_imports_the_course_or_its_command_line() -> None:
     for module in MODULES:
         reached = {name.split(".")[0] for name in imported_names(module_path(module))}

@@ -34,7 +34,10 @@ def test_the_korean_lessons_are_korean_and_have_the_english_ones_labels() -> Non
 
 @pytest.mark.parametrize(
     ("language", "headings"),
-    [("en", ["Lab 10-4: Deep NN", "What changed:", "Why:", "In TensorBoard:"]), ("ko", ["실습 10-4: 깊고 넓은", "바뀐 점:", "왜:", "TensorBoard에서 볼 것:"])],
+    [
+        ("en", ["Lab 10-4: Deep NN", "What changed:", "Why:", "In TensorBoard:"]),
+        ("ko", ["실습 10-4: 깊고 넓은", "바뀐 점:", "왜:", "TensorBoard에서 볼 것:"]),
+    ],
 )
 def test_explain_prints_the_lesson_the_course_figure_and_ours(language: str, headings: list[str]) -> None:
     result = CliRunner().invoke(cli, ["explain", "10-4", "--lang", language])
@@ -53,7 +56,10 @@ def test_explain_says_when_the_course_published_no_figure() -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["explain", "10-99"], "Error: unknown lab '10-99'; valid: 10-1"), (["explain", "10-4", "--lang", "fr"], "Error: Invalid value for '--lang'")],
+    [
+        (["explain", "10-99"], "Error: unknown lab '10-99'; valid: 10-1"),
+        (["explain", "10-4", "--lang", "fr"], "Error: Invalid value for '--lang'"),
+    ],
 )
 def test_explain_refuses_bad_input_in_one_line(args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, args)

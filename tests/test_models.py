@@ -111,7 +111,13 @@ def test_dropout_drops_in_training_only() -> None:
 def test_batch_norm_comes_before_the_activation_and_replaces_the_bias() -> None:
     model = mlp([32, 32], batch_norm=True)
     assert [layer.name for layer in model.layers] == [
-        "dense_1", "batch_norm_1", "relu_1", "dense_2", "batch_norm_2", "relu_2", "logits",
+        "dense_1",
+        "batch_norm_1",
+        "relu_1",
+        "dense_2",
+        "batch_norm_2",
+        "relu_2",
+        "logits",
     ]
     assert not model.get_layer("dense_1").use_bias
 
@@ -145,12 +151,18 @@ def test_an_ensemble_averages_its_members_logits() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"kernel_init": "glorot"}, "kernel_init must be one of normal, small_normal, truncated_normal, xavier, he, lecun, zeros, got 'glorot'"),
+        (
+            {"kernel_init": "glorot"},
+            "kernel_init must be one of normal, small_normal, truncated_normal, xavier, he, lecun, zeros, got 'glorot'",
+        ),
         ({"bias_init": "one"}, "bias_init must be one of normal, small_normal, truncated_normal, xavier, he, lecun, zeros, got 'one'"),
         ({"dropout_rate": 1.0}, r"dropout_rate must be a number in \[0, 1\), got 1.0"),
         ({"widths": [0]}, r"widths must be a list of hidden layer widths, each an integer ≥ 1 \(e.g. \[512, 512\]\), got \[0\]"),
         ({"widths": [8], "dropout_type": "gaussian"}, "dropout_type must be one of standard, alpha, got 'gaussian'"),
-        ({"activation": "swishy"}, "activation must be a Keras activation name such as relu, leaky_relu, elu, selu, tanh, sigmoid, got 'swishy'"),
+        (
+            {"activation": "swishy"},
+            "activation must be a Keras activation name such as relu, leaky_relu, elu, selu, tanh, sigmoid, got 'swishy'",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_clearly(kwargs: dict, message: str) -> None:

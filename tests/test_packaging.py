@@ -45,7 +45,18 @@ def test_the_library_imports_none_of_the_tools() -> None:
 @pytest.mark.slow
 def test_installed_outside_the_checkout_it_imports_and_builds_and_claims_no_other_name(tmp_path: Path) -> None:
     target = tmp_path / "site"
-    install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(REPOSITORY)]
+    install = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--target",
+        str(target),
+        str(REPOSITORY),
+    ]
     subprocess.run(install, check=True, capture_output=True, text=True)
     installed = sorted(path.name for path in target.iterdir() if not path.name.endswith(".dist-info"))
     assert installed == ["tfmlp"], "site-packages gets tfmlp alone: no `cli`, no `labs`, no command"
@@ -54,10 +65,10 @@ def test_installed_outside_the_checkout_it_imports_and_builds_and_claims_no_othe
     environment = {**os.environ, "PYTHONPATH": str(target)}  # the venv's packages stay; the checkout is not on the path
     script = (
         "import tfmlp, tfmlp.data\n"
-        "assert tfmlp.__file__.startswith(%r), 'imported from the checkout'\n"
+        f"assert tfmlp.__file__.startswith({str(target)!r}), 'imported from the checkout'\n"
         "model = tfmlp.mlp([16], kernel_init='he')\n"
         "print(model.count_params(), tfmlp.TrainConfig().epochs, tfmlp.data.DEFAULT_MNIST_DIR)\n"
-    ) % str(target)
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=elsewhere, env=environment, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(784 * 16 + 16 + 16 * 10 + 10), "15", "MNIST_data"]  # MNIST_data/ beside the user

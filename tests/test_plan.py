@@ -28,7 +28,9 @@ def on(machine: Machine) -> Placement:
     return Placement(tf.distribute.get_strategy(), "a faked machine", machine)
 
 
-@pytest.mark.parametrize("flags", [frozenset(), frozenset({"avx2"}), AVX512, AVX512_BF16], ids=["no-flags", "avx2", "avx512", "avx512-bf16"])
+@pytest.mark.parametrize(
+    "flags", [frozenset(), frozenset({"avx2"}), AVX512, AVX512_BF16], ids=["no-flags", "avx2", "avx512", "avx512-bf16"]
+)
 def test_a_cpu_without_amx_trains_float32_under_xla_a_whole_epoch_per_call(flags: frozenset[str]) -> None:
     assert choose_plan(Machine(flags)) == Plan("one device", (), xla=True, precision="float32")
     assert choose_plan(Machine(flags)).whole_epochs
@@ -59,13 +61,17 @@ def test_several_gpus_are_mirrored() -> None:
 
 
 def test_named_devices_are_mirrored_and_one_named_device_is_one_device() -> None:
-    assert choose_plan(Machine(AVX512), devices=("/cpu:0", "/cpu:1")) == Plan("mirrored", ("/cpu:0", "/cpu:1"), xla=False, precision="float32")
+    assert choose_plan(Machine(AVX512), devices=("/cpu:0", "/cpu:1")) == Plan(
+        "mirrored", ("/cpu:0", "/cpu:1"), xla=False, precision="float32"
+    )
     assert choose_plan(Machine(AVX512), devices=("/cpu:0",)).distribution == "one device"
 
 
 @pytest.mark.parametrize("gpus", [(), (H100, H100)], ids=["cpus", "gpus"])
 def test_a_cluster_trains_multi_worker_without_xla(gpus: tuple[str, ...]) -> None:
-    assert choose_plan(Machine(AMX, gpus=gpus, cluster_workers=3), precision="float32") == Plan("multi-worker", (), xla=False, precision="float32")
+    assert choose_plan(Machine(AMX, gpus=gpus, cluster_workers=3), precision="float32") == Plan(
+        "multi-worker", (), xla=False, precision="float32"
+    )
 
 
 def test_this_machine_counts_the_workers_of_tf_config(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -118,7 +118,19 @@ def tune(folder: Path, max_trials: int) -> tuple[str, ...]:
     """The `tune` command of a small random search in `folder` (its space file written there)."""
     space = folder / "space.json"
     space.write_text(json.dumps(TINY_SPACE))
-    return ("tune", "--tuner", "random", "--max-trials", str(max_trials), "--epochs", "1", "--space", str(space), "--logdir", str(folder / "search"))
+    return (
+        "tune",
+        "--tuner",
+        "random",
+        "--max-trials",
+        str(max_trials),
+        "--epochs",
+        "1",
+        "--space",
+        str(space),
+        "--logdir",
+        str(folder / "search"),
+    )
 
 
 def trial_lines(stdout: str) -> list[str]:

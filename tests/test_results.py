@@ -23,7 +23,9 @@ def two_seeds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("seeds")
     config = folder / "small.json"
     config.write_text(json.dumps(SMALL))
-    result = CliRunner().invoke(cli, ["lab", "custom", "--config", str(config), "--seeds", "2", "--seed", "5", "--logdir", str(folder / "runs")])
+    result = CliRunner().invoke(
+        cli, ["lab", "custom", "--config", str(config), "--seeds", "2", "--seed", "5", "--logdir", str(folder / "runs")]
+    )
     assert result.exit_code == 0, result.output
     return folder / "runs", result.output
 
@@ -89,7 +91,11 @@ def test_report_without_runs_is_one_line_and_exit_code_2(tmp_path: Path) -> None
 
 def test_seeds_is_refused_where_it_cannot_apply() -> None:
     for args, message in [
-        (["lab", "10-6", "--seeds", "2"], "Error: 10-6 does not use --seeds; of the training options it takes --epochs, --batch-size, --learning-rate, --seed, --precision, --deterministic, --config"),
+        (
+            ["lab", "10-6", "--seeds", "2"],
+            "Error: 10-6 does not use --seeds; of the training options it takes --epochs, --batch-size, --learning-rate, --seed,"
+            " --precision, --deterministic, --config",
+        ),
         (["lab", "10-4", "--seeds", "0"], "Error: Invalid value for '--seeds': 0 is not in the range x>=1."),
         (["lab", "10-4", "--resume", "--seeds", "2"], "Error: --resume continues the run with its own configuration; leave out --seeds"),
     ]:

@@ -147,13 +147,21 @@ def test_an_oracle_behind_its_trials_would_repeat_a_finished_trial_and_is_rebuil
     ],
     ids=["finished", "unfinished", "before-later-trials"],
 )
-def test_a_damaged_trial_record_is_named_and_its_folder_kept(finished: int, unfinished: int, damaged: str, told: str, tmp_path: Path) -> None:
+def test_a_damaged_trial_record_is_named_and_its_folder_kept(
+    finished: int, unfinished: int, damaged: str, told: str, tmp_path: Path
+) -> None:
     folder = tmp_path / "search"
     record_search(folder, finished, unfinished)
-    whole = {trial_id: json.loads(trial_file(folder, trial_id).read_text()) for trial_id in "0123"[: finished + unfinished] if trial_id != damaged}
+    whole = {
+        trial_id: json.loads(trial_file(folder, trial_id).read_text())
+        for trial_id in "0123"[: finished + unfinished]
+        if trial_id != damaged
+    }
     tear(trial_file(folder, damaged))
     repairs, oracle = resume(folder)
-    assert repairs == [f"{trial_file(folder, damaged)} was damaged (cut short): {told} (the damaged folder is kept in {folder / 'damaged' / 'trial_1'})"]
+    assert repairs == [
+        f"{trial_file(folder, damaged)} was damaged (cut short): {told} (the damaged folder is kept in {folder / 'damaged' / 'trial_1'})"
+    ]
     assert (folder / "damaged" / "trial_1" / "trial.json").is_file()
     for trial_id, record in whole.items():
         assert oracle.trials[trial_id].get_state() == record, "a whole trial record is kept as it is"
@@ -189,7 +197,8 @@ def test_a_search_with_no_whole_trial_record_starts_over(tmp_path: Path) -> None
     tear(folder / "oracle.json")
     repairs, oracle = resume(folder)
     assert repairs == [
-        f"{trial_file(folder, '0')} was damaged (cut short): trial 0 runs again as a new trial (the damaged folder is kept in {folder / 'damaged' / 'trial_0'})",
+        f"{trial_file(folder, '0')} was damaged (cut short): trial 0 runs again as a new trial"
+        f" (the damaged folder is kept in {folder / 'damaged' / 'trial_0'})",
         f"{folder / 'oracle.json'} was damaged (cut short), and no trial record is whole: the search starts over",
     ]
     assert oracle.trials == {} and oracle.create_trial("tuner0").trial_id == "0"

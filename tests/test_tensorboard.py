@@ -29,8 +29,8 @@ from tfmlp.callbacks import HISTOGRAM_EXAMPLES, Diagnostics
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import dead_fraction
-from tfmlp.models import mlp
 from tfmlp.files import write_json
+from tfmlp.models import mlp
 from tfmlp.runs import create_run_dir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import experiment_summary, flat_hparams
@@ -44,10 +44,7 @@ def read_tensors(folder: Path) -> dict[str, list[tuple[int, np.ndarray]]]:
     """Every tensor summary in one log folder (not its subfolders): tag -> [(step, value)]."""
     events = EventAccumulator(str(folder), size_guidance={"tensors": 0})
     events.Reload()
-    return {
-        tag: [(event.step, tf.make_ndarray(event.tensor_proto)) for event in events.Tensors(tag)]
-        for tag in events.Tags()["tensors"]
-    }
+    return {tag: [(event.step, tf.make_ndarray(event.tensor_proto)) for event in events.Tensors(tag)] for tag in events.Tags()["tensors"]}
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,18 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
 
 
 def test_a_lab_prints_nothing_but_its_own_lines(lab_run: LabRun) -> None:
-    expected = ("Lab 10-3:", "Run directory:", "Training on", "Compiled ", "Epoch: 000", "Learning Finished!", "Accuracy:", "Label:", "Prediction:", "Digit saved as")
+    expected = (
+        "Lab 10-3:",
+        "Run directory:",
+        "Training on",
+        "Compiled ",
+        "Epoch: 000",
+        "Learning Finished!",
+        "Accuracy:",
+        "Label:",
+        "Prediction:",
+        "Digit saved as",
+    )
     lines = lab_run.output.splitlines()
     assert len(lines) == len(expected) + 1, lab_run.output  # two epoch lines
     assert all(line.startswith(expected) for line in lines), lab_run.output
@@ -81,7 +89,11 @@ def test_gradient_norms_at_initialization_through_the_first_epoch_and_per_epoch(
         values = diagnostics[f"gradient_norm/{layer}"]
         assert [step for step, _ in values] == [*dense_first_epoch, 550, 1100]  # batches trained
         assert all(math.isfinite(float(value)) and float(value) > 0 for _, value in values)
-    layers = sum(float(value) ** 2 for tag, [(_, value), *_] in diagnostics.items() if tag.startswith("gradient_norm/") and not tag.endswith("global"))
+    layers = sum(
+        float(value) ** 2
+        for tag, [(_, value), *_] in diagnostics.items()
+        if tag.startswith("gradient_norm/") and not tag.endswith("global")
+    )
     assert float(diagnostics["gradient_norm/global"][0][1]) == pytest.approx(math.sqrt(layers), rel=1e-5)
 
 
@@ -133,7 +145,11 @@ def test_every_run_declares_the_same_experiment_with_test_accuracy_first(lab_run
     content = events.SummaryMetadata("_hparams_/experiment").plugin_data.content
     declared = plugin_data_pb2.HParamsPluginData.FromString(content).experiment
     assert [(metric.name.group, metric.name.tag) for metric in declared.metric_infos][:5] == [
-        ("", "test/accuracy"), ("", "test/loss"), ("", "train/seconds"), ("", "train/samples_per_second"), ("validation", "epoch_accuracy")
+        ("", "test/accuracy"),
+        ("", "test/loss"),
+        ("", "train/seconds"),
+        ("", "train/samples_per_second"),
+        ("validation", "epoch_accuracy"),
     ]
     assert declared == declared_now()  # TensorBoard applies any one run's declaration to all
 
@@ -144,9 +160,19 @@ def test_the_declaration_names_every_hyperparameter_that_runs_and_searches_log()
     hp = keras_tuner.HyperParameters()
     SearchSpace().draw(hp, epochs=1, seed=1)
     SPACES["beyond"].draw(hp, epochs=1, seed=1)
-    logged = {*flat_hparams({"lab": "10-4", **config}), *flat_hparams({"experiment": "activations", "variant": "relu", **config}), *hp.values}
+    logged = {
+        *flat_hparams({"lab": "10-4", **config}),
+        *flat_hparams({"experiment": "activations", "variant": "relu", **config}),
+        *hp.values,
+    }
     assert logged <= {info.name for info in declared.hparam_infos}
-    assert {info.name for info in declared.hparam_infos if info.differs} == {"lab", "variant", "model.widths", "model.kernel_init", "model.dropout_rate"}
+    assert {info.name for info in declared.hparam_infos if info.differs} == {
+        "lab",
+        "variant",
+        "model.widths",
+        "model.kernel_init",
+        "model.dropout_rate",
+    }
 
 
 def test_a_deep_sigmoid_net_starves_its_first_layer_from_initialization(small_mnist: MnistArrays, tmp_path: Path) -> None:
@@ -203,7 +229,10 @@ def test_tensorboard_serves_what_the_dashboards_show_quietly_and_stops_on_ctrl_c
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "cli.py", "tensorboard", "--logdir", str(lab_run.folder.parent.parent), "--port", str(port)],
-        cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     run = f"10-3/{lab_run.folder.name}"
     try:
@@ -219,7 +248,13 @@ def test_tensorboard_serves_what_the_dashboards_show_quietly_and_stops_on_ctrl_c
 
         experiment = json.loads(get(port, "data/plugin/hparams/experiment", {"experimentName": ""}))
         assert [metric["name"]["tag"] for metric in experiment["metricInfos"]][:2] == ["test/accuracy", "test/loss"]
-        groups = json.loads(get(port, "data/plugin/hparams/session_groups", {"experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN"], "colParams": [], "startIndex": 0, "sliceSize": 10}))
+        groups = json.loads(
+            get(
+                port,
+                "data/plugin/hparams/session_groups",
+                {"experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN"], "colParams": [], "startIndex": 0, "sliceSize": 10},
+            )
+        )
         (group,) = groups["sessionGroups"]
         accuracy = next(value["value"] for value in group["metricValues"] if value["name"]["tag"] == "test/accuracy")
         assert accuracy == pytest.approx(json.loads((lab_run.folder / "metrics.json").read_text())["test_accuracy"])
@@ -235,7 +270,10 @@ def test_tensorboard_serves_what_the_dashboards_show_quietly_and_stops_on_ctrl_c
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
-    assert output.splitlines() == [f"TensorBoard of {lab_run.folder.parent.parent} at http://localhost:{port}/ (Ctrl-C stops it)", "TensorBoard stopped."]
+    assert output.splitlines() == [
+        f"TensorBoard of {lab_run.folder.parent.parent} at http://localhost:{port}/ (Ctrl-C stops it)",
+        "TensorBoard stopped.",
+    ]
 
 
 def test_a_missing_tensorboard_is_said_plainly(monkeypatch: pytest.MonkeyPatch) -> None:

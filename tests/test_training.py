@@ -18,8 +18,8 @@ import pytest
 import labs
 from tfmlp.config import TrainConfig
 from tfmlp.data import MnistArrays, make_datasets
-from tfmlp.models import mlp
 from tfmlp.epoch_step import WholeEpochTrainer
+from tfmlp.models import mlp
 from tfmlp.plan import Machine
 from tfmlp.seeding import seed_globally
 from tfmlp.training import compile_model, fit_and_evaluate, place
@@ -61,7 +61,9 @@ def test_the_same_seed_gives_bit_identical_weights_on_one_machine(lab_id: str, s
 
 
 def test_an_unknown_optimizer_is_refused() -> None:
-    with pytest.raises(ValueError, match="optimizer must be one of sgd, momentum, adagrad, adadelta, rmsprop, adam, adamax, nadam, got 'adamw'"):
+    with pytest.raises(
+        ValueError, match="optimizer must be one of sgd, momentum, adagrad, adadelta, rmsprop, adam, adamax, nadam, got 'adamw'"
+    ):
         compile_model(mlp([8]), TrainConfig(optimizer="adamw"))
 
 
@@ -94,9 +96,7 @@ def test_mirrored_over_two_logical_cpus_learns_like_one_device() -> None:
                           "one_device": one.test_accuracy, "two_devices": two.test_accuracy}))
         """
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, text=True, timeout=600, check=False
-    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, text=True, timeout=600, check=False)
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2
@@ -139,8 +139,9 @@ def test_a_two_worker_cluster_on_localhost_learns_like_one_device() -> None:
         environment = dict(os.environ)
         if index is not None:
             environment["TF_CONFIG"] = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
-        return subprocess.Popen([sys.executable, "-c", script], cwd=REPOSITORY, env=environment,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-c", script], cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     def report(process: subprocess.Popen[str]) -> dict[str, Any]:
         stdout, stderr = process.communicate(timeout=600)
@@ -242,7 +243,9 @@ def test_a_second_run_loads_xla_s_compiled_program_and_trains_the_same_weights(t
     assert len(entries[2]) == 3  # the training step for batches of 128 and for the last, of 104; nothing for validation or test
 
 
-def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture) -> None:
+def test_six_models_in_a_row_warn_of_no_retracing_and_other_warnings_still_show(
+    small_mnist: MnistArrays, caplog: pytest.LogCaptureFixture
+) -> None:
     """An experiment trains six models one after the other: TensorFlow's retracing warning is expected there, and
     `cli.py`'s start of TensorFlow hides it."""
     import tensorflow as tf

@@ -110,7 +110,11 @@ def test_the_beyond_space_draws_augmentation_schedule_weight_decay_and_epochs() 
     assert {config.train.schedule for config in drawn} == {"constant", "cosine"}
     assert all(8 <= config.train.epochs <= 20 and 0.0 <= config.train.weight_decay <= 0.05 for config in drawn)
     cosine = next(config for config in drawn if config.train.schedule == "cosine" and config.model.augments)
-    assert cosine.train.warmup_epochs == min(1.0, cosine.train.epochs / 10) and "cosine" in describe(cosine) and "augmentation" in describe(cosine)
+    assert (
+        cosine.train.warmup_epochs == min(1.0, cosine.train.epochs / 10)
+        and "cosine" in describe(cosine)
+        and "augmentation" in describe(cosine)
+    )
     assert "augmentation" not in describe(load_space("default").draw(keras_tuner.HyperParameters(), epochs=5, seed=777))
 
 
@@ -194,13 +198,20 @@ def test_a_chief_and_two_workers_search_together_on_localhost(tmp_path: Path) ->
     command = [sys.executable, "cli.py", "tune", "--max-trials", "4", "--epochs", "1", "--space", str(space), "--logdir", str(folder)]
 
     def start(tuner_id: str) -> subprocess.Popen:
-        environment = {**os.environ, "KERASTUNER_TUNER_ID": tuner_id, "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(port)}
+        environment = {
+            **os.environ,
+            "KERASTUNER_TUNER_ID": tuner_id,
+            "KERASTUNER_ORACLE_IP": "127.0.0.1",
+            "KERASTUNER_ORACLE_PORT": str(port),
+        }
         return subprocess.Popen(command, cwd=repository, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     chief = start("chief")
     time.sleep(5)  # the chief's oracle listens before the workers ask it for trials
     workers = [start(f"tuner{index}") for index in range(2)]
-    outputs = {name: process.communicate(timeout=600)[0] for name, process in (("tuner0", workers[0]), ("tuner1", workers[1]), ("chief", chief))}
+    outputs = {
+        name: process.communicate(timeout=600)[0] for name, process in (("tuner0", workers[0]), ("tuner1", workers[1]), ("chief", chief))
+    }
     assert all(process.returncode == 0 for process in (chief, *workers)), outputs
 
     trial_lines = [line for name in ("tuner0", "tuner1") for line in outputs[name].splitlines() if line.startswith("trial: ")]

@@ -30,7 +30,7 @@ _LAZY_EXPORTS = {
     "TrainingDiverged": "tfmlp.training",
     "seed_globally": "tfmlp.seeding",
     "create_run_dir": "tfmlp.runs",
-    "load_run_model": "tfmlp.inference",
+    "load_run_model": "tfmlp.run_models",
     "predict_digits": "tfmlp.inference",
 }
 

@@ -7,18 +7,9 @@ automatic differentiation on the same batch.
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from dataclasses import dataclass
-
 import tensorflow as tf
 
-from tfmlp.config import LabConfig
-from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES, make_datasets
-from tfmlp.files import write_json
-from tfmlp.language import message
-from tfmlp.runner import RunOptions, start_run
-from tfmlp.seeding import seed_globally
+from tfmlp.data import IMAGE_PIXELS, NUM_CLASSES
 
 
 class SigmoidNet(tf.Module):
@@ -83,51 +74,3 @@ class SigmoidNet(tf.Module):
 def sigmoid_prime(x: tf.Tensor) -> tf.Tensor:
     """The sigmoid's derivative, sigma(x) * (1 - sigma(x))."""
     return tf.sigmoid(x) * (1 - tf.sigmoid(x))
-
-
-@dataclass(frozen=True)
-class HandTrainedResult:
-    """What lab 10-X1 measured, as its `metrics.json` holds it (and `lab --seeds` spreads)."""
-
-    test_accuracy: float
-    train_seconds: float
-    correct_of_1000: list[int]  # of the first 1,000 test images, every `report_every` steps
-    steps: int
-
-
-def train_by_hand(
-    lab_id: str, config: LabConfig, options: RunOptions, *, hidden: int, steps: int, report_every: int
-) -> HandTrainedResult:
-    """Lab 10-X1's loop: `steps` hand-written descent steps, counting correct test answers as it goes.
-
-    Args:
-        lab_id: names the run folder.
-        config: batch size, learning rate, seed and op determinism in `config.train`.
-        options: data and output folders.
-        hidden: hidden units.
-        steps: batches to train on.
-        report_every: print the count of correct answers on the first 1,000 test images this often.
-
-    Returns:
-        The figures also written to `metrics.json`.
-    """
-    arrays, run = start_run(lab_id, {"lab": lab_id, **config.to_dict(), "steps": steps}, options)
-    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle's order: the seed's alone
-    train = make_datasets(arrays, config.train.batch_size, config.train.seed).train.repeat()
-    network = SigmoidNet(hidden, config.train.seed)
-    probe_images, probe_labels = arrays.test.images[:1_000], arrays.test.labels[:1_000]
-    learning_rate = tf.constant(config.train.learning_rate)
-    counts = []
-    started = time.perf_counter()
-    for step, (images, labels) in enumerate(train.take(steps)):
-        network.train_step(images, tf.one_hot(labels, NUM_CLASSES), learning_rate)
-        if step % report_every == 0:
-            counts.append(network.count_correct(probe_images, probe_labels))
-            print(message("backprop.correct", step=f"{step:>5}", correct=counts[-1], count=len(probe_labels)))
-    seconds = time.perf_counter() - started
-    test_accuracy = network.count_correct(arrays.test.images, arrays.test.labels) / len(arrays.test)
-    print("Learning Finished!")
-    print(f"Accuracy: {test_accuracy:.4f}")
-    result = HandTrainedResult(test_accuracy, seconds, counts, steps)
-    write_json(run.metrics, {"lab": lab_id, "status": "finished", **dataclasses.asdict(result)})
-    return result

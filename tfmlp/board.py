@@ -37,7 +37,7 @@ def serve(logdir: Path, port: int) -> None:
 
 
 def _load_fast() -> str:
-    """"true" where TensorBoard's fast data server runs on this platform, else "false". Said
+    """ "true" where TensorBoard's fast data server runs on this platform, else "false". Said
     explicitly, because TensorBoard's "auto" prints a notice about it on every start."""
     try:
         from tensorboard_data_server import server_binary

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,8 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.data import MnistDatasets
+from tfmlp.diagnostics import LayerProbe, dead_fraction
 from tfmlp.files import FileNotWritten
 from tfmlp.language import message
 from tfmlp.models import multiplies_in_bfloat16

@@ -133,9 +133,7 @@ class ModelConfig:
             text(name, getattr(self, name))
         object.__setattr__(self, "dropout_rate", number("dropout_rate", self.dropout_rate, 0.0, 1.0, high_open=True))
         object.__setattr__(self, "batch_norm", flag("batch_norm", self.batch_norm))
-        object.__setattr__(
-            self, "batch_norm_momentum", number("batch_norm_momentum", self.batch_norm_momentum, 0.0, 1.0, high_open=True)
-        )
+        object.__setattr__(self, "batch_norm_momentum", number("batch_norm_momentum", self.batch_norm_momentum, 0.0, 1.0, high_open=True))
         for name in ("augment_shift", "augment_rotation", "augment_zoom"):
             object.__setattr__(self, name, number(name, getattr(self, name), 0.0, 0.5, high_open=True))
 

@@ -22,7 +22,6 @@ import tensorflow as tf
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, VALIDATION_SIZE  # noqa: F401  (NUM_CLASSES: re-exported)
 from tfmlp.mnist_files import MnistDataError  # noqa: F401  (re-exported: what read_mnist raises)
 
-
 _CHECKOUT_MNIST_DIR = Path(__file__).resolve().parent.parent / "MNIST_data"
 # In a checkout, the shipped copy; where tfmlp is installed as a package, MNIST_data/ beside you.
 DEFAULT_MNIST_DIR = _CHECKOUT_MNIST_DIR if _CHECKOUT_MNIST_DIR.is_dir() else Path("MNIST_data")
@@ -118,9 +117,7 @@ class MnistDatasets:
 
     def _order(self, epoch: tf.Tensor) -> tf.Tensor:
         """Epoch `epoch`'s order of the training images: a function of the seed and the epoch alone."""
-        return tf.random.experimental.stateless_shuffle(
-            tf.range(self.train_size), seed=tf.stack([tf.constant(self.seed, tf.int64), epoch])
-        )
+        return tf.random.experimental.stateless_shuffle(tf.range(self.train_size), seed=tf.stack([tf.constant(self.seed, tf.int64), epoch]))
 
 
 def read_mnist(mnist_dir: str | Path = DEFAULT_MNIST_DIR, tfds_dir: str | Path | None = None) -> MnistArrays:

@@ -103,7 +103,7 @@ class ExpectedAccuracy:
         return math.floor(low * 10_000) / 10_000, math.ceil(high * 10_000) / 10_000
 
     def describe(self) -> str:
-        """"0.9787 ± 0.0011 over 12 runs, 3 kinds of CPU kernels, band 0.9743-0.9831" (no band under `MIN_RUNS` runs)."""
+        """ "0.9787 ± 0.0011 over 12 runs, 3 kinds of CPU kernels, band 0.9743-0.9831" (no band under `MIN_RUNS` runs)."""
         kinds = len({run.setting for run in self.runs})
         kernels = f"{kinds} kind{'s' if kinds > 1 else ''} of CPU kernels"
         band = ", band {:.4f}-{:.4f}".format(*self.band()) if self.has_band else ""

@@ -119,7 +119,7 @@ _REASONS = {
 
 
 def reason(error: OSError) -> str | None:
-    """"no space left on device": what went wrong, by the error's errno, mid-sentence; None without one.
+    """ "no space left on device": what went wrong, by the error's errno, mid-sentence; None without one.
 
     In English these are the system's own words (`os.strerror`); in another language, the messages'.
     """

@@ -1,4 +1,4 @@
-"""What a finished run's `model.keras` is for: reading digits from image files, and re-testing it.
+"""Reading digits from pictures with any model of 784 pixels to 10 logits (`tfmlp.run_models` loads a run's).
 
 A photo or a drawing is not an MNIST image. MNIST digits are white on black paper, written with
 pens of similar widths, fitted into a 20x20 box and centred by their centre of mass in a 28x28
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +18,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tfmlp.data import MnistArrays, make_datasets
-from tfmlp.files import DamagedFile, read_json, reason
+from tfmlp.files import reason
 from tfmlp.language import message
-from tfmlp.runs import RunDir
 
 MNIST_SIDE = 28
 MNIST_BOX = 20  # MNIST fitted each digit into 20x20 pixels, then centred it in 28x28
@@ -43,43 +40,6 @@ class Prediction:
     path: Path
     digit: int
     probability: float
-
-
-def load_run_model(run_dir: str | Path) -> keras.Model:
-    """The trained model of a finished lab run, loaded in safe mode (no code from the file runs).
-
-    Args:
-        run_dir: the run's folder, e.g. `runs/10-4/20261124-120000`.
-
-    Returns:
-        The compiled model (its outputs are logits).
-
-    Example:
-        >>> model = load_run_model("runs/10-4/20261124-120000")
-
-    Raises:
-        ValueError: `run_dir` holds no `model.keras` (not a run, or a run that did not finish);
-            `DamagedFile`: its `model.keras` is not whole.
-    """
-    path = RunDir(Path(run_dir)).model
-    if not path.is_file():
-        raise ValueError(message("inference.no_model", run=run_dir))
-    _check_archive(path)
-    return keras.saving.load_model(path, safe_mode=True)
-
-
-def _check_archive(path: Path) -> None:
-    """Refuse a `.keras` file (a zip archive) that is not whole, before Keras reads it: Keras calls a
-    truncated one "File not found". Every member's CRC-32 is checked."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            broken = archive.testzip()
-    except zipfile.BadZipFile:
-        raise DamagedFile(path, message("inference.not_whole_model")) from None
-    except OSError as error:
-        raise DamagedFile.unreadable(path, error) from None
-    if broken is not None:
-        raise DamagedFile(path, message("inference.member_checksum", member=broken))
 
 
 def read_digit(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
@@ -212,8 +172,6 @@ def _grey_image(source: str | Path | bytes, name: str) -> Image.Image:
             raise ValueError(message("inference.damaged_image", name=name, format=image.format)) from None
 
 
-
-
 def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
     """Read every image with `read_digit` and predict its digit with `model`.
 
@@ -230,44 +188,6 @@ def predict_digits(model: keras.Model, paths: list[Path]) -> list[Prediction]:
     images = np.stack([read_digit(path) for path in paths])
     probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(images, verbose=0)))
     return [Prediction(path, int(row.argmax()), float(row.max())) for path, row in zip(paths, probabilities, strict=True)]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A saved run's test accuracy computed again, beside the one its `metrics.json` recorded."""
-
-    test_accuracy: float
-    recorded_accuracy: float
-    test_size: int
-
-    @property
-    def matches(self) -> bool:
-        """The same number of test images right (float noise below one image is not a difference)."""
-        return abs(self.test_accuracy - self.recorded_accuracy) * self.test_size < 0.5
-
-
-def evaluate_run(run_dir: str | Path, arrays: MnistArrays) -> Evaluation:
-    """Test a finished run's saved model again on the test split.
-
-    Raises:
-        ValueError: not a finished lab run; `DamagedFile`: its metrics.json, config.json or
-            model.keras is damaged.
-    """
-    run = RunDir(Path(run_dir))
-    model = load_run_model(run.path)
-    if not run.metrics.is_file():
-        raise ValueError(message("inference.no_metrics", run=run.path))
-    recorded, config = read_json(run.metrics), read_json(run.config)
-    try:
-        recorded_accuracy = float(recorded["test_accuracy"])
-    except (KeyError, TypeError, ValueError):
-        raise DamagedFile(run.metrics, message("inference.no_accuracy")) from None
-    try:
-        batch_size, seed = config["train"]["batch_size"], config["train"]["seed"]
-    except (KeyError, TypeError):
-        raise DamagedFile(run.config, message("inference.no_batch_size_and_seed")) from None
-    _, accuracy = model.evaluate(make_datasets(arrays, batch_size, seed).test, verbose=0)
-    return Evaluation(float(accuracy), recorded_accuracy, len(arrays.test))
 
 
 def _centred_by_mass(digit: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ _PLURAL_FORMS = {"one", "other"}  # CLDR's plural categories English needs; Kore
 
 
 def _language_of(setting: str) -> str:
-    """"ko" of "ko_KR.UTF-8", "ko", "ko-KR" or "ko_KR@euro"; "c" of "C.UTF-8"."""
+    """ "ko" of "ko_KR.UTF-8", "ko", "ko-KR" or "ko_KR@euro"; "c" of "C.UTF-8"."""
     return setting.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
 
 

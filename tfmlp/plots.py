@@ -147,7 +147,9 @@ def misclassified_png(images: np.ndarray, labels: np.ndarray, predictions: np.nd
     for place, index in enumerate(wrong):
         row, column = divmod(place, columns)
         mosaic[row * cell + 8 : (row + 1) * cell, column * cell + 4 : column * cell + 32] = images[index].reshape(28, 28)
-        axes.text(column * cell + 18, row * cell + 3, f"{labels[index]} -> {predictions[index]}", ha="center", fontsize=10, color="firebrick")
+        axes.text(
+            column * cell + 18, row * cell + 3, f"{labels[index]} -> {predictions[index]}", ha="center", fontsize=10, color="firebrick"
+        )
     axes.imshow(mosaic, cmap="gray_r")
     axes.axis("off")
     figure.suptitle(message("charts.misclassified", wrong=len(np.flatnonzero(predictions != labels)), count=len(labels)))

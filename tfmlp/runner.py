@@ -7,8 +7,10 @@ label and prediction) and writes the run directory described in `tfmlp.runs`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +18,17 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
+from tfmlp.backprop import SigmoidNet
 from tfmlp.callbacks import lab_callbacks
 from tfmlp.checkpoint import newest_intact_epoch, saved_epochs
 from tfmlp.config import ConfigError, LabConfig, ModelConfig, choice
-from tfmlp.data import DEFAULT_MNIST_DIR, MnistArrays, Split, make_datasets, probe_batch, read_mnist
-from tfmlp.machine import require_memory
-from tfmlp.models import check_names
+from tfmlp.data import DEFAULT_MNIST_DIR, NUM_CLASSES, MnistArrays, Split, make_datasets, probe_batch, read_mnist
 from tfmlp.files import FileNotWritten, write_json, written_whole
 from tfmlp.language import message
+from tfmlp.machine import require_memory
+from tfmlp.models import check_names
 from tfmlp.runs import DEFAULT_RUNS_ROOT, RunDir, create_run_dir
 from tfmlp.seeding import seed_globally
 from tfmlp.summaries import log_finished_run
@@ -153,9 +157,7 @@ def _train_and_report(
     return result
 
 
-def start_run(
-    run_id: str, saved_config: dict[str, Any], options: RunOptions, resume: RunDir | None = None
-) -> tuple[MnistArrays, RunDir]:
+def start_run(run_id: str, saved_config: dict[str, Any], options: RunOptions, resume: RunDir | None = None) -> tuple[MnistArrays, RunDir]:
     """Read MNIST, then create the run's folder with its `config.json` (or reopen `resume`) and say where it is.
 
     The data comes first, so that a missing or corrupted data folder leaves no empty run behind; so
@@ -194,3 +196,49 @@ def _get_one_and_predict(model: keras.Model, test: Split, rng: random.Random, ru
     with written_whole(picture) as temporary:
         keras.utils.save_img(temporary, test.images[index].reshape(28, 28, 1), scale=True)
     print(message("lab.digit_saved", path=picture))
+
+
+@dataclass(frozen=True)
+class HandTrainedResult:
+    """What lab 10-X1 measured, as its `metrics.json` holds it (and `lab --seeds` spreads)."""
+
+    test_accuracy: float
+    train_seconds: float
+    correct_of_1000: list[int]  # of the first 1,000 test images, every `report_every` steps
+    steps: int
+
+
+def train_by_hand(lab_id: str, config: LabConfig, options: RunOptions, *, hidden: int, steps: int, report_every: int) -> HandTrainedResult:
+    """Lab 10-X1's loop: `steps` hand-written descent steps, counting correct test answers as it goes.
+
+    Args:
+        lab_id: names the run folder.
+        config: batch size, learning rate, seed and op determinism in `config.train`.
+        options: data and output folders.
+        hidden: hidden units.
+        steps: batches to train on.
+        report_every: print the count of correct answers on the first 1,000 test images this often.
+
+    Returns:
+        The figures also written to `metrics.json`.
+    """
+    arrays, run = start_run(lab_id, {"lab": lab_id, **config.to_dict(), "steps": steps}, options)
+    seed_globally(config.train.seed, deterministic_ops=config.train.deterministic)  # the shuffle's order: the seed's alone
+    train = make_datasets(arrays, config.train.batch_size, config.train.seed).train.repeat()
+    network = SigmoidNet(hidden, config.train.seed)
+    probe_images, probe_labels = arrays.test.images[:1_000], arrays.test.labels[:1_000]
+    learning_rate = tf.constant(config.train.learning_rate)
+    counts = []
+    started = time.perf_counter()
+    for step, (images, labels) in enumerate(train.take(steps)):
+        network.train_step(images, tf.one_hot(labels, NUM_CLASSES), learning_rate)
+        if step % report_every == 0:
+            counts.append(network.count_correct(probe_images, probe_labels))
+            print(message("backprop.correct", step=f"{step:>5}", correct=counts[-1], count=len(probe_labels)))
+    seconds = time.perf_counter() - started
+    test_accuracy = network.count_correct(arrays.test.images, arrays.test.labels) / len(arrays.test)
+    print("Learning Finished!")
+    print(f"Accuracy: {test_accuracy:.4f}")
+    result = HandTrainedResult(test_accuracy, seconds, counts, steps)
+    write_json(run.metrics, {"lab": lab_id, "status": "finished", **dataclasses.asdict(result)})
+    return result

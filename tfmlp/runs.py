@@ -142,7 +142,7 @@ class RunSummary:
 
     @property
     def started(self) -> str:
-        """"2026-11-24 12:00:00", read from the folder's name."""
+        """ "2026-11-24 12:00:00", read from the folder's name."""
         stamp = self.path.name[:15]
         return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}"
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import keras_tuner
 from keras_tuner.engine.trial import Trial, TrialStatus
+
 from tfmlp.files import write_json
 
 ORACLE_FILE = "oracle.json"

@@ -31,7 +31,7 @@ class Spread:
         return cls(statistics.fmean(values), std, min(values), max(values), len(values))
 
     def describe(self, digits: int = 4) -> str:
-        """"0.9801 ± 0.0012 (min 0.9785, max 0.9815, n 5)"."""
+        """ "0.9801 ± 0.0012 (min 0.9785, max 0.9815, n 5)"."""
         figures = {name: f"{getattr(self, name):.{digits}f}" for name in ("mean", "std", "min", "max")}
         return message("spread.describe", count=self.n, **figures)
 

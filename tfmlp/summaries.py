@@ -48,7 +48,12 @@ SEARCHED = {
     "batch_norm": bool, "batch_size": float, "learning_rate": float, "optimizer": str,
     "augmentation": float, "schedule": str, "weight_decay": float, "epochs": float,
 }  # fmt: skip
-_DATA_TYPES = {bool: api_pb2.DATA_TYPE_BOOL, int: api_pb2.DATA_TYPE_FLOAT64, float: api_pb2.DATA_TYPE_FLOAT64, str: api_pb2.DATA_TYPE_STRING}
+_DATA_TYPES = {
+    bool: api_pb2.DATA_TYPE_BOOL,
+    int: api_pb2.DATA_TYPE_FLOAT64,
+    float: api_pb2.DATA_TYPE_FLOAT64,
+    str: api_pb2.DATA_TYPE_STRING,
+}
 
 
 def flat_hparams(config: dict[str, Any], prefix: str = "") -> dict[str, bool | int | float | str]:

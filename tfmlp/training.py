@@ -231,7 +231,9 @@ def precision_policy(precision: str) -> Iterator[None]:
         keras.config.set_dtype_policy(before)
 
 
-def build_and_compile(build_model: Callable[[], keras.Model], data: MnistDatasets, config: TrainConfig, placement: Placement) -> keras.Model:
+def build_and_compile(
+    build_model: Callable[[], keras.Model], data: MnistDatasets, config: TrainConfig, placement: Placement
+) -> keras.Model:
     """A fresh model in the precision of `placement.plan(config)`, compiled for its loop (call it in
     the strategy's scope).
 

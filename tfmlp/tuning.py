@@ -23,9 +23,9 @@ import keras_tuner
 from keras_tuner.engine.trial import TrialStatus
 
 from tfmlp.config import (
+    SCHEDULES,
     TRAIN_SIZE,
     ConfigError,
-    SCHEDULES,
     LabConfig,
     ModelConfig,
     TrainConfig,
@@ -37,10 +37,10 @@ from tfmlp.config import (
     text,
 )
 from tfmlp.data import MnistArrays, MnistDatasets, make_datasets
-from tfmlp.machine import require_memory
-from tfmlp.models import INITIALIZERS, check_activation, mlp_from_config
 from tfmlp.files import write_json, written_whole
 from tfmlp.language import message
+from tfmlp.machine import require_memory
+from tfmlp.models import INITIALIZERS, check_activation, mlp_from_config
 from tfmlp.search_state import (
     BayesianOptimizationOracle,
     HyperbandOracle,

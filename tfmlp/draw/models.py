@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 
-import keras
-from tfmlp.inference import load_run_model
+from tfmlp.run_models import load_run_model
 from tfmlp.runs import RunDir, RunSummary, list_runs
 
 

@@ -182,6 +182,8 @@ def serve(logdir: Path, port: int) -> None:
             pass  # the page says why for that run when it asks
     # The socket is bound here, not by Werkzeug, which prints a taken port's error and exits by itself.
     with socket.create_server(("127.0.0.1", port)) as listening:
-        server = make_server("127.0.0.1", port, create_app(logdir, shelf), threaded=True, request_handler=_QuietRequests, fd=listening.fileno())
+        server = make_server(
+            "127.0.0.1", port, create_app(logdir, shelf), threaded=True, request_handler=_QuietRequests, fd=listening.fileno()
+        )
     print(message("draw.serving", url=f"http://localhost:{server.port}/"), flush=True)
     server.serve_forever()  # returns on Ctrl-C, the server closed
