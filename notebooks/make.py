@@ -50,8 +50,8 @@ def steps() -> list[Lab]:
 
 
 def shape(lab: Lab) -> str:
-    """"single" for a step that trains one Keras model the standard way, "by_hand" for one that runs its
-    own `STEPS` of hand-written descent (10-X1), "comparison" for one that trains several side by side."""
+    """How the step trains: "single", one Keras model the standard way; "by_hand", its own `STEPS` of
+    hand-written descent (10-X1); "comparison", several networks side by side."""
     if lab.single_model:
         return "single"
     return "by_hand" if hasattr(lab.module, "STEPS") else "comparison"
@@ -182,8 +182,7 @@ from tfmlp.runner import RunOptions
 
 comparison = lab.run(config, RunOptions(runs_root=runs))""",
     "by_hand": """\
-from tfmlp.backprop import train_by_hand
-from tfmlp.runner import RunOptions
+from tfmlp.runner import RunOptions, train_by_hand
 
 result = train_by_hand(
     lab.id, config, RunOptions(runs_root=runs), hidden=config.model.widths[0], steps=steps, report_every=report_every
