@@ -126,14 +126,14 @@ class Lab:
 
     @property
     def kind(self) -> str:
-        """"lab" for a step of the course, "beyond" for a step beyond it, "experiment" for a comparison."""
+        """What the step is: "lab" for a step of the course, "beyond" for one beyond it, "experiment" for a comparison."""
         module = self.module.__name__.rpartition(".")[2]
         return "experiment" if module.startswith("experiment_") else "beyond" if _BEYOND_MODULE.fullmatch(module) else "lab"
 
     @property
     def heading(self) -> str:
-        """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment,
-        "Beyond the course, speedrun: ..." for a step beyond the course; in the learner's language."""
+        """The step's title line in the learner's language: "Lab 10-4: Deep NN ..." for a step, "Experiment
+        activations: ..." for an experiment, "Beyond the course, speedrun: ..." for a step beyond the course."""
         language = chosen_language()
         return lesson_texts(language)["labels"][self.kind].format(id=self.id, title=self.lesson(language).title)
 

@@ -15,9 +15,9 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-# What requirements.txt installs beside the library, which the package does not declare: the tests, the draw
-# page's browser test, and the notebooks (Jupyter, and the kernel and client that run them).
-TOOLS = ("pytest", "setuptools", "selenium", "jupyterlab", "nbclient", "nbformat", "ipykernel")
+# What requirements.txt installs beside the library, which the package does not declare: the tests, the linter,
+# the draw page's browser test, and the notebooks (Jupyter, and the kernel and client that run them).
+TOOLS = ("pytest", "ruff", "setuptools", "selenium", "jupyterlab", "nbclient", "nbformat", "ipykernel")
 
 
 def requirement_names() -> list[tuple[str, str]]:
