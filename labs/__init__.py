@@ -43,6 +43,7 @@ from tfmlp.expected import ExpectedAccuracy, read_measured
 from tfmlp.language import LANGUAGES, chosen_language, message
 
 _LESSONS = Path(__file__).parent / "lessons"
+_CHECKOUT = Path(__file__).parent.parent  # where the notebooks are
 MEASURED = Path(__file__).parent / "measured.toml"
 _STEP_MODULE = re.compile(r"lab_(\d+)_([0-9a-z]+)_\w+")
 _EXPERIMENT_MODULE = re.compile(r"experiment_(\w+)")
@@ -125,14 +126,14 @@ class Lab:
 
     @property
     def kind(self) -> str:
-        """"lab" for a step of the course, "beyond" for a step beyond it, "experiment" for a comparison."""
+        """What the step is: "lab" for a step of the course, "beyond" for one beyond it, "experiment" for a comparison."""
         module = self.module.__name__.rpartition(".")[2]
         return "experiment" if module.startswith("experiment_") else "beyond" if _BEYOND_MODULE.fullmatch(module) else "lab"
 
     @property
     def heading(self) -> str:
-        """"Lab 10-4: Deep NN ..." for a step, "Experiment activations: ..." for an experiment,
-        "Beyond the course, speedrun: ..." for a step beyond the course; in the learner's language."""
+        """The step's title line in the learner's language: "Lab 10-4: Deep NN ..." for a step, "Experiment
+        activations: ..." for an experiment, "Beyond the course, speedrun: ..." for a step beyond the course."""
         language = chosen_language()
         return lesson_texts(language)["labels"][self.kind].format(id=self.id, title=self.lesson(language).title)
 
@@ -145,24 +146,37 @@ class Lab:
         text = lesson_texts(language)[self.id]
         return Lesson(text.get("title", self.title), text["changed"], text["why"], text["tensorboard"])
 
-    def explain(self, language: str = "en") -> str:
-        """The lesson as `cli.py explain` prints it, with the course's figure and ours over seeds."""
-        lesson, labels = self.lesson(language), lesson_texts(language)["labels"]
+    def figures(self, language: str = "en") -> list[str]:
+        """The course's figure and ours over seeds, a line each, as `explain` and the step's notebook say them."""
+        labels = lesson_texts(language)["labels"]
         course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
         ours = labels["not_measured"]
         if self.expected:
             band = dict(zip(("low", "high"), self.expected.band())) if self.expected.has_band else {}
             measured = labels["measured" if band else "measured_without_band"]
             ours = measured.format(mean=self.expected.mean, std=self.expected.std, runs=len(self.expected.accuracies), **band)
+        return [f"{labels['course']}: {course}", f"{labels['ours']}: {ours}"]
+
+    def notebook(self, language: str = "en") -> Path:
+        """Where the step's notebook in `language` is, relative to the checkout (`python -m notebooks` writes
+        them; a step without one, custom, has no file there)."""
+        return Path("notebooks", language, f"{self.id}.ipynb")
+
+    def explain(self, language: str = "en") -> str:
+        """The lesson as `cli.py explain` prints it, with the course's figure and ours over seeds, and the
+        step's notebook in the same language."""
+        lesson, labels = self.lesson(language), lesson_texts(language)["labels"]
         wrap = functools.partial(textwrap.fill, width=labels["wrap"])
+        notebook = self.notebook(language)
         return "\n\n".join(
             [
                 labels[self.kind].format(id=self.id, title=lesson.title),
                 wrap(f"{labels['changed']}: {lesson.changed}"),
                 wrap(f"{labels['why']}: {lesson.why}"),
-                f"{labels['course']}: {course}\n{labels['ours']}: {ours}",
+                "\n".join(self.figures(language)),
                 wrap(f"{labels['tensorboard']}: {lesson.tensorboard}"),
-                f"{labels['run']}: {self.command}  &&  python cli.py tensorboard",
+                f"{labels['run']}: {self.command}  &&  python cli.py tensorboard"
+                + (f"\n{labels['notebook']}: {notebook.as_posix()}" if (_CHECKOUT / notebook).is_file() else ""),
             ]
         )
 

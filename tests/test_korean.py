@@ -140,12 +140,13 @@ def test_runs_predict_and_evaluate_speak_korean(korean_run: tuple[str, Path]) ->
 def test_the_lesson_charts_are_korean_and_every_glyph_is_drawn(korean: None) -> None:
     """matplotlib says so when a font lacks a glyph (it draws an empty box): here none is missing."""
     from tfmlp.language import message
-    from tfmlp.plots import layers_png, train_validation_png
+    from tfmlp.plots import correct_counts_png, layers_png, train_validation_png
 
     series = {"dense_1": [(0, 1.0), (1, 0.5), (550, 0.2)], "logits": [(0, 2.0), (1, 1.0), (550, 0.4)]}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pictures = [layers_png(series, message("charts.gradient_norm_title"), True, [550]), train_validation_png([0.5, 0.3], [0.4, 0.35])]
+        pictures.append(correct_counts_png([0, 1_000], [106, 870], "실습 10-X1"))  # 10-X1's notebook
     assert not [str(warning.message) for warning in caught if "missing from font" in str(warning.message)]
     assert all(picture.startswith(b"\x89PNG") for picture in pictures)
     assert message("charts.gradient_norm_title") == "층마다 도달하는 기울기의 크기"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -13,12 +15,31 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-def test_the_package_pins_what_requirements_pin() -> None:
-    declared = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]["dependencies"]
+# What requirements.txt installs beside the library, which the package does not declare: the tests, the linter,
+# the draw page's browser test, and the notebooks (Jupyter, and the kernel and client that run them).
+TOOLS = ("pytest", "ruff", "setuptools", "selenium", "jupyterlab", "nbclient", "nbformat", "ipykernel")
+
+
+def requirement_names() -> list[tuple[str, str]]:
+    """requirements.txt's lines (comments aside), each with the name of the package it installs."""
     lines = (REPOSITORY / "requirements.txt").read_text().splitlines()
-    required = [line for line in lines if line and not line.startswith("#")]
-    runtime = required[: required.index("pytest==9.2.0")]
-    assert declared == runtime
+    return [(line, re.split(r"[=<>\[]", line)[0]) for line in lines if line and not line.startswith("#")]
+
+
+def test_the_package_pins_what_requirements_pin_but_the_tools() -> None:
+    declared = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]["dependencies"]
+    required = requirement_names()
+    assert set(TOOLS) <= {name for _, name in required}, "every tool is installed by requirements.txt"
+    assert declared == [line for line, name in required if name not in TOOLS]
+
+
+def test_the_library_imports_none_of_the_tools() -> None:
+    """Installed alone, tfmlp works: none of its modules needs what only the tests and the notebooks install."""
+    for path in (REPOSITORY / "tfmlp").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not {name.split(".")[0] for name in imported} & set(TOOLS), path.name
 
 
 @pytest.mark.slow
