@@ -280,6 +280,8 @@ def test_runs_started_in_the_same_second_never_collide(tmp_path: Path) -> None:
 # the interruption or the full disk lands there, every time, not wherever a signal happens to.
 STOPPED_AFTER_EPOCH = """
 import runpy, sys
+from tfmlp.startup import start_tensorflow_quietly
+start_tensorflow_quietly()  # before the import below brings TensorFlow in, as cli.py's commands start it
 from tfmlp import checkpoint
 save = checkpoint.EpochCheckpoint.on_epoch_end
 def on_epoch_end(self, epoch, logs=None):
