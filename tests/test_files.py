@@ -42,11 +42,12 @@ def test_a_whole_write_replaces_the_file(tmp_path: Path) -> None:
     ("content", "problem"),
     [
         (b"", "empty"),
-        (b'{\n  "lab": "10-4",\n  "status": "fini', "not valid JSON"),
+        (b'{\n  "lab": "10-4",\n  "status": "fini', "cut short"),
+        (b'{\n  "lab": "10-4";\n  "status": "finished"}', "not valid JSON"),
         (b"\xff\xfe\x00garbage", "not valid JSON"),
         (b"[0.98]", "not a JSON object"),
     ],
-    ids=["empty", "cut-short", "not-text", "a-list"],
+    ids=["empty", "cut-short", "garbled", "not-text", "a-list"],
 )
 def test_a_damaged_json_file_is_named_with_what_is_wrong(content: bytes, problem: str, tmp_path: Path) -> None:
     path = tmp_path / "metrics.json"

@@ -100,8 +100,8 @@ def test_a_whole_folder_is_left_as_it_is(tmp_path: Path) -> None:
         (lambda path: path.write_text('{"seed": 1}'), "was damaged (not an oracle's state)"),
         (lambda path: path.write_text(path.read_text().split(": 0.", 1)[0] + ": 0."), "was damaged (cut short)"),
         (lambda path: path.write_text(path.read_text().split("null", 1)[0] + "nu"), "was damaged (cut short)"),
-        (lambda path: path.write_bytes(b"\0" * 100), "was damaged (not JSON)"),
-        (lambda path: path.write_text(path.read_text().replace(",", ";", 1)), "was damaged (not JSON)"),
+        (lambda path: path.write_bytes(b"\0" * 100), "was damaged (not valid JSON)"),
+        (lambda path: path.write_text(path.read_text().replace(",", ";", 1)), "was damaged (not valid JSON)"),
     ],
     ids=["torn", "empty", "missing", "foreign", "torn-in-a-number", "torn-in-null", "zeros", "garbled"],
 )

@@ -37,6 +37,7 @@ class DamagedFile(ValueError):
         """`problem`: what is wrong, in words (`message`); `sentence`: the whole message, where "PATH is damaged (PROBLEM)" is not it."""
         super().__init__(sentence or message("files.damaged", path=path, problem=problem))
         self.path = path
+        self.problem = problem
 
     @classmethod
     def unreadable(cls, path: Path, error: OSError) -> DamagedFile:
@@ -84,21 +85,31 @@ def read_json(path: Path) -> dict[str, Any]:
     """The JSON object in a file tfmlp wrote, checked: whole, JSON, an object.
 
     Raises:
-        DamagedFile: the file cannot be read, is empty, is not JSON or holds no object.
+        DamagedFile: the file cannot be read, is empty, is JSON cut short, is not JSON or holds no object.
     """
     try:
-        text = path.read_bytes()
+        text = path.read_bytes().decode("utf-8")
     except OSError as error:
         raise DamagedFile.unreadable(path, error) from None
+    except UnicodeDecodeError:
+        raise DamagedFile(path, message("files.not_json")) from None
     if not text.strip():
         raise DamagedFile(path, message("files.empty"))
     try:
         data = json.loads(text)
-    except ValueError:  # json's JSONDecodeError, and UnicodeDecodeError for bytes that are no text
-        raise DamagedFile(path, message("files.not_json")) from None
+    except json.JSONDecodeError as error:
+        raise DamagedFile(path, message("files.cut_short" if _ends_inside_a_value(text, error) else "files.not_json")) from None
     if not isinstance(data, dict):
         raise DamagedFile(path, message("files.not_object"))
     return data
+
+
+def _ends_inside_a_value(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether JSON that failed to parse is whole JSON cut short (a kill in the middle of an in-place
+    write, a copy cut short): the parser ran out of text, or out of a string, or stopped at a last
+    token cut in the middle ("fal", "nul", "0.", "1e-")."""
+    rest = text.rstrip()[error.pos :]
+    return error.msg.startswith("Unterminated string") or (len(rest) < len("false") and not set(rest) & set('{}[],:" \t\n'))
 
 
 # The failures a learner meets, said in the learner's language; the others in the system's words.

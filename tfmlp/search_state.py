@@ -14,7 +14,6 @@ a finished trial whose record is whole is never run twice nor forgotten.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,16 @@ from typing import Any
 import keras_tuner
 from keras_tuner.engine.trial import Trial, TrialStatus
 
-from tfmlp.files import write_json
+from tfmlp.files import DamagedFile, read_json, write_json
+from tfmlp.language import message
 
 ORACLE_FILE = "oracle.json"
 DAMAGED_FOLDER = "damaged"  # where the folders of unreadable trials are kept (keras-tuner reads only trial_*)
 # A trial in one of these states has ended: keras-tuner lists it in the oracle's `end_order` and never runs it again.
 ENDED = (TrialStatus.COMPLETED, TrialStatus.FAILED)
-# What a repair line says of `oracle.json`, by problem; any other (what `_load_object` finds) reads "was damaged (cut short)".
-ORACLE_PROBLEMS = {
-    "missing": "was missing",
-    "behind": "did not match the trial records (the search stopped between two of keras-tuner's writes)",
-}
+# What is wrong with a record, besides the damage `tfmlp.files.read_json` names: none there, or (for
+# `oracle.json`) readable but behind the trial records.
+MISSING, BEHIND = "missing", "behind"
 
 
 def trial_file(folder: Path, trial_id: str) -> Path:
@@ -129,17 +127,17 @@ def repair_search(folder: Path, oracle: keras_tuner.Oracle | None, tuner_id: str
     tuner_record = tuner_file(folder, tuner_id)
     tuner_problem = _load_object(tuner_record)[1]
     if oracle is None:
-        return _rewrite_tuner_record(tuner_record, tuner_problem) if tuner_problem not in (None, "missing") else []
+        return _rewrite_tuner_record(tuner_record, tuner_problem) if tuner_problem not in (None, MISSING) else []
     trials, damaged = _read_trials(folder)
     oracle_file = folder / ORACLE_FILE
     oracle_state, oracle_problem = _load_object(oracle_file)
     template = oracle.get_state()
     oracle_problem = oracle_problem or _oracle_disagreement(oracle_state, template, trials, set(damaged))
-    if tuner_problem == "missing" and not any(trial.status in ENDED for trial in trials.values()):
+    if tuner_problem == MISSING and not any(trial.status in ENDED for trial in trials.values()):
         return []  # keras-tuner starts over, as it always has: nothing had finished
     if not (damaged or oracle_problem or tuner_problem):
         return []
-    ended_before = set(oracle_state["end_order"]) if oracle_problem in (None, "behind") else None
+    ended_before = set(oracle_state["end_order"]) if oracle_problem in (None, BEHIND) else None
 
     repairs = []
     highest = max(map(_number, trials), default=-1)
@@ -149,56 +147,43 @@ def repair_search(folder: Path, oracle: keras_tuner.Oracle | None, tuner_id: str
             trials[trial_id] = Trial(keras_tuner.HyperParameters(), trial_id=trial_id, status=TrialStatus.FAILED, message="record damaged")
             trial_file(folder, trial_id).parent.mkdir()
             write_json(trial_file(folder, trial_id), trials[trial_id].get_state())
-            done = f"trial {trial_id} is counted as failed, so that the trials after it keep their numbers"
+            done = "search_state.counted_as_failed"
         elif ended_before is None:
-            done = f"trial {trial_id} runs again as a new trial"
+            done = "search_state.runs_again"
         elif trial_id in ended_before:
-            done = f"trial {trial_id} had finished, but its score is lost; a new trial {trial_id} runs in its place"
+            done = "search_state.score_lost"
         else:
-            done = f"trial {trial_id} had not finished; it runs again as a new trial"
-        repairs.append(f"{trial_file(folder, trial_id)} was damaged ({problem}): {done} (the damaged folder is kept in {kept})")
+            done = "search_state.unfinished_runs_again"
+        done = message(done, trial=trial_id)
+        repairs.append(message("search_state.trial_damaged", path=trial_file(folder, trial_id), problem=problem, done=done, kept=kept))
 
-    what = ORACLE_PROBLEMS.get(oracle_problem, f"was damaged ({oracle_problem})")
+    what = _oracle_problem_in_words(oracle_file, oracle_problem) if oracle_problem else ""
     if not trials:
         tuner_record.unlink(missing_ok=True)  # keras-tuner then starts the search over, writing every file anew
-        damage = f"{oracle_file} {what}, and no trial record is whole" if oracle_problem else f"{folder} holds no whole trial record"
-        return [*repairs, f"{damage}: the search starts over"]
+        if oracle_problem:
+            return [*repairs, message("search_state.no_whole_trial_after", what=what)]
+        return [*repairs, message("search_state.no_whole_trial", folder=folder)]
     if oracle_problem or damaged:
         write_json(oracle_file, _rebuilt_oracle_state(template, trials, draws=max([highest, *map(_number, damaged)]) + 1))
     if oracle_problem:
         finished = sum(trial.status == TrialStatus.COMPLETED for trial in trials.values())
         unfinished = sorted((trial_id for trial_id, trial in trials.items() if trial.status not in ENDED), key=_number)
-        again = f"; unfinished trial {', '.join(unfinished)} runs again" if unfinished else ""
-        repairs.append(f"{oracle_file} {what}; rebuilt it from {finished} finished trial{'s' if finished != 1 else ''}{again}")
+        again = message("search_state.unfinished_again", trials=", ".join(unfinished)) if unfinished else ""
+        repairs.append(message("search_state.rebuilt", what=what, count=finished, again=again))
     if tuner_problem:
         repairs += _rewrite_tuner_record(tuner_record, tuner_problem)
     return repairs
 
 
 def _load_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The JSON object in `path`, or None and what is wrong with the file ("cut short", "missing", ...)."""
+    """The JSON object in `path`, or None and what is wrong with the file: "missing", or the problem
+    `tfmlp.files.read_json` names in words ("cut short", "not valid JSON", ...)."""
+    if not path.exists():
+        return None, MISSING
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, "missing"
-    except UnicodeDecodeError:
-        return None, "not text"
-    except OSError as error:
-        return None, f"unreadable: {error.strerror}"
-    if not text.strip():
-        return None, "empty"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        return None, "cut short" if _ends_inside_a_value(text, error) else "not JSON"
-    return (data, None) if isinstance(data, dict) else (None, "not a JSON object")
-
-
-def _ends_inside_a_value(text: str, error: json.JSONDecodeError) -> bool:
-    """Whether JSON that failed to parse is whole JSON cut short: the parser ran out of text, or out
-    of a string, or stopped at a last token cut in the middle ("fal", "nul", "0.", "1e-")."""
-    rest = text.rstrip()[error.pos :]
-    return error.msg.startswith("Unterminated string") or (len(rest) < len("false") and not set(rest) & set('{}[],:" \t\n'))
+        return read_json(path), None
+    except DamagedFile as error:
+        return None, error.problem
 
 
 def _read_trials(folder: Path) -> tuple[dict[str, Trial], dict[str, str]]:
@@ -212,25 +197,25 @@ def _read_trials(folder: Path) -> tuple[dict[str, Trial], dict[str, str]]:
                 trials[trial_id] = Trial.from_state(state)
                 continue
             except (KeyError, TypeError, ValueError, AttributeError):
-                problem = "not a trial's record"
+                problem = message("search_state.not_a_trial")
         damaged[trial_id] = problem
     return trials, damaged
 
 
 def _oracle_disagreement(state: dict[str, Any], template: dict[str, Any], trials: dict[str, Trial], damaged: set[str]) -> str | None:
-    """Why a readable `oracle.json` cannot be reloaded as it is: "not an oracle's state", or "behind"
-    when it disagrees with the whole trial records (a trial it does not know, a finished trial it
+    """Why a readable `oracle.json` cannot be reloaded as it is: its problem in words ("not an oracle's
+    state"), or `BEHIND` when it disagrees with the whole trial records (a trial it does not know, a finished trial it
     would run again, an unfinished one it would never finish); None when it agrees. What it says of
     the `damaged` trials cannot be checked."""
     if not template.keys() <= state.keys():
-        return "not an oracle's state"
+        return message("search_state.not_an_oracle")
     try:
         started, ended = set(state["start_order"]) - damaged, set(state["end_order"]) - damaged
         waiting = (set(state["ongoing_trials"].values()) | set(state["retry_queue"])) - damaged
     except (TypeError, AttributeError):
-        return "not an oracle's state"
+        return message("search_state.not_an_oracle")
     finished = {trial_id for trial_id, trial in trials.items() if trial.status in ENDED}
-    return None if started == set(trials) and ended == finished and waiting == set(trials) - finished else "behind"
+    return None if started == set(trials) and ended == finished and waiting == set(trials) - finished else BEHIND
 
 
 def _rebuilt_oracle_state(template: dict[str, Any], trials: dict[str, Trial], draws: int) -> dict[str, Any]:
@@ -264,10 +249,18 @@ def _move_aside(folder: Path, trial_id: str) -> Path:
     return aside
 
 
+def _oracle_problem_in_words(path: Path, problem: str) -> str:
+    """ "runs/search/search/oracle.json was damaged (cut short)": what a repair line says first of `oracle.json`."""
+    if problem in (MISSING, BEHIND):
+        return message({MISSING: "search_state.oracle_missing", BEHIND: "search_state.oracle_behind"}[problem], path=path)
+    return message("search_state.oracle_damaged", path=path, problem=problem)
+
+
 def _rewrite_tuner_record(path: Path, problem: str) -> list[str]:
     write_json(path, {})  # keras-tuner's tuners keep no state of their own (`BaseTuner.get_state`)
-    what = "was missing (the search stopped between two of keras-tuner's writes)" if problem == "missing" else f"was damaged ({problem})"
-    return [f"{path} {what}; wrote it again (a tuner's record holds nothing else)"]
+    if problem == MISSING:
+        return [message("search_state.tuner_missing", path=path)]
+    return [message("search_state.tuner_damaged", path=path, problem=problem)]
 
 
 def _number(trial_id: str) -> int:
