@@ -119,6 +119,16 @@ def test_bad_input_is_one_korean_line(args: list[str], korean: None, tmp_path: P
     assert english_words(result.output) == [], result.output
 
 
+def test_an_empty_data_folder_is_one_korean_line(korean: None, tmp_path: Path) -> None:
+    empty = tmp_path / "MNIST_data"
+    empty.mkdir()
+    result = invoke("lab", "10-1", "--data-dir", str(empty), "--tfds-dir", str(tmp_path / "tfds"), "--logdir", str(tmp_path / "runs"))
+    assert result.exit_code == 2
+    last_line = result.output.strip().splitlines()[-1]  # after the step's heading
+    assert last_line.startswith(f"오류: MNIST 폴더 {empty}에 없는 파일이 있습니다: "), result.output
+    assert english_words(result.output) == [], result.output
+
+
 def test_an_unknown_step_suggests_the_closest_in_korean(korean: None) -> None:
     assert "찾는 단계가 10-2인가요?" in invoke("lab", "10_2").output
 

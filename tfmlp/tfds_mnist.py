@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
+from tfmlp.language import message
 from tfmlp.mnist_files import MNIST_FILES, MnistDataError
 
 
@@ -37,17 +38,11 @@ def _prepare(builder: tfds.core.DatasetBuilder, mnist_dir: Path) -> None:
     four, tfds would try the network."""
     missing = [name for name in MNIST_FILES if not (mnist_dir / name).is_file()]
     if missing:
-        raise MnistDataError(
-            f"MNIST folder {mnist_dir} lacks {', '.join(missing)}: "
-            "copy the four original .gz files there (the repository ships them in MNIST_data/)"
-        )
+        raise MnistDataError(message("mnist.folder_lacks", folder=mnist_dir, files=", ".join(missing)))
     damaged = [str(mnist_dir / name) for name, official in MNIST_FILES.items() if _sha256(mnist_dir / name) != official]
     if damaged:
-        raise MnistDataError(
-            f"{', '.join(damaged)} {'does' if len(damaged) == 1 else 'do'} not match the official MNIST checksum"
-            " (corrupted or truncated?): restore the original file"
-        )
-    print(f"Preparing MNIST from {mnist_dir} for tensorflow-datasets (first run only)...", flush=True)
+        raise MnistDataError(message("mnist.checksum", files=", ".join(damaged), count=len(damaged)))
+    print(message("mnist.preparing", folder=mnist_dir), flush=True)
     with _tfds_quiet():
         builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(mnist_dir)))
 
