@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 
@@ -43,8 +43,43 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-class _OneLineErrors(click.Group):
+class _LearnersHelpFormatter(click.HelpFormatter):
+    """click's help with its frame ("Usage:", "Options:", "Commands:") in the learner's language, as the
+    help texts inside it are."""
+
+    SECTIONS: ClassVar[dict[str, str]] = {"Options": "click.help.options", "Commands": "click.help.commands"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, message("click.help.usage") if prefix is None else prefix)
+
+    def section(self, name: str) -> Any:
+        return super().section(message(self.SECTIONS[name]) if name in self.SECTIONS else name)
+
+
+class _LearnersContext(click.Context):
+    formatter_class = _LearnersHelpFormatter
+
+
+class _InLearnersWords:
+    """Makes a click command's help speak the learner's language, down to its `--help` option's line."""
+
+    context_class = _LearnersContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = message("click.help.help")
+        return option
+
+
+class _LearnersCommand(_InLearnersWords, click.Command):
+    pass
+
+
+class _OneLineErrors(_InLearnersWords, click.Group):
     """Reports every bad input as one `Error: ...` line with exit code 2, never a usage dump or traceback."""
+
+    command_class = _LearnersCommand
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends a run as Ctrl-C does: saved, resumable
@@ -110,7 +145,7 @@ def _expected(kind: click.ParamType) -> str:
     return message("click.expects.other")
 
 
-class _NeedsTensorFlow(click.Command):
+class _NeedsTensorFlow(_LearnersCommand):
     """A command that trains or loads models. TensorFlow starts here, quietly and with XLA's compile
     cache (`tfmlp.startup`), after the options are parsed and before the command imports it."""
 

@@ -128,15 +128,19 @@ def test_an_unknown_tfmlp_lang_is_one_line_and_exit_code_2() -> None:
     assert done.stderr == "Error: TFMLP_LANG=fr names no language tfmlp speaks; use one of en, ko, or unset it to follow the locale\n"
 
 
-def test_help_texts_are_korean_where_click_lets_them_be() -> None:
-    """Every command's and option's own help is a message; click's frame ("Usage:", "Options:") stays click's."""
+def test_help_is_korean_down_to_clicks_frame() -> None:
+    """Every command's and option's own help is a message, and so is click's frame around them ("Usage:",
+    "Options:", "Commands:", the `--help` line); only the placeholders ([OPTIONS], LAB_ID) stay as written."""
     for command in ("lab", "predict", "runs", "tune"):
         done = run_cli(command, "--help", TFMLP_LANG="ko")
         assert done.returncode == 0, done.stderr
-        entries = re.split(r"\n  (?=-)", done.stdout.partition("Options:")[2])  # an option, its help on the lines after it too
-        options = [entry for entry in entries if entry.strip() and not entry.startswith("--help")]
-        assert options and all(HANGUL.search(entry) for entry in options), done.stdout
-        assert HANGUL.search(done.stdout.partition("Options:")[0]), "the command's own help"
+        assert done.stdout.startswith(f"사용법: cli.py {command} [OPTIONS]"), done.stdout
+        entries = re.split(r"\n  (?=-)", done.stdout.partition("\n옵션:\n")[2])  # an option, its help on the lines after it too
+        assert len(entries) >= 2 and all(HANGUL.search(entry) for entry in entries), done.stdout
+        assert HANGUL.search(done.stdout.partition("옵션:")[0].removeprefix("사용법:")), "the command's own help"
+    top = run_cli("--help", TFMLP_LANG="ko").stdout
+    assert "\n옵션:\n" in top and "\n명령:\n" in top and "Usage" not in top and "Options" not in top, top
+    assert run_cli("runs", "--help").stdout.startswith("Usage: cli.py runs [OPTIONS]"), "English keeps click's words"
 
 
 def test_columns_are_padded_by_the_terminal_width_of_their_words() -> None:
