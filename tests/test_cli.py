@@ -378,7 +378,16 @@ def test_a_run_builds_its_model_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant"), [("10_2", "10-2"), ("10.4", "10-4"), ("102", "10-2"), ("10 x1", "10-X1"), ("activation", "activations")]
+    ("typed", "meant"),
+    [
+        ("10_2", "10-2"),
+        ("10.4", "10-4"),
+        ("102", "10-2"),
+        ("10 x1", "10-X1"),
+        ("activation", "activations"),
+        ("batch_sizes", "batch-sizes"),
+        ("loss", "losses"),
+    ],
 )
 def test_an_unknown_id_suggests_the_closest(typed: str, meant: str) -> None:
     result = invoke("lab", typed)
@@ -388,7 +397,7 @@ def test_an_unknown_id_suggests_the_closest(typed: str, meant: str) -> None:
 
 
 def test_no_suggestion_when_nothing_is_close() -> None:
-    assert invoke("lab", "10-9").output.strip().endswith("initializers, optimizers")
+    assert invoke("lab", "10-9").output.strip().endswith("initializers, losses, optimizers")
 
 
 def test_runs_lists_each_runs_folder_and_counts_epochs_and_steps_in_words(tmp_path: Path) -> None:
