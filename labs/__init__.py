@@ -1,7 +1,8 @@
 """The lab registry: finds every step's module in this package by its name.
 
 A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1",
-`experiment_activations.py` is the comparison experiment "activations", `beyond.py` and
+`experiment_activations.py` is the comparison experiment "activations" (`experiment_batch_sizes.py`
+is "batch-sizes": ids are spelled with hyphens, as module names cannot be), `beyond.py` and
 `beyond_speedrun.py` are "beyond" and "speedrun", steps beyond the original course, and `custom.py`
 is "custom" (any MLP from a configuration file). Each declares `TITLE`, `ORIGINAL_ACCURACY` (None
 where the course published none) and `CONFIG`, its hyperparameters; a step with a network of its own
@@ -54,8 +55,11 @@ _BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyo
 # step honours them all; a step with its own `run` names in `OPTIONS` those it honours.
 LAB_OPTIONS = ("epochs", "batch_size", "learning_rate", "seed", "precision", "deterministic", "seeds", "resume", "config")
 # What a side-by-side comparison (`tfmlp.compare`) honours: every variant trains as the configuration
-# says. Not --seeds (a comparison is a table, not one figure to spread over seeds) nor --resume (its
-# variants keep no checkpoints).
+# says. Not --resume (its variants keep no checkpoints), and not --seeds unless the comparison trains
+# each variant over seeds itself: those of the course (10-6 and the first experiments) are tables of
+# one run per variant, whose lessons show at any seed. A comparison whose claim is a gap of tenths of
+# a percent (losses, batch-sizes) declares `SEEDS`, its default number of seeds per variant, and adds
+# "seeds" to its options: `--seeds N` then reaches its `run` as `options.seeds`.
 COMPARISON_OPTIONS = tuple(option for option in LAB_OPTIONS if option not in ("seeds", "resume"))
 
 
@@ -199,6 +203,12 @@ class Lab:
         return not hasattr(self.module, "run")
 
     @property
+    def default_seeds(self) -> int | None:
+        """How many seeds a comparison that spans seeds trains each variant from, unless `--seeds` says
+        otherwise (its module's `SEEDS`); None for the other steps, which `--seeds` repeats whole."""
+        return getattr(self.module, "SEEDS", None)
+
+    @property
     def options(self) -> tuple[str, ...]:
         """The `LAB_OPTIONS` this step uses: its module's `OPTIONS`; without one, all of them for a
         single-model step and none for a step with its own `run` (refused rather than ignored)."""
@@ -248,7 +258,7 @@ def _lab_id(module_name: str) -> str | None:
     if step := _STEP_MODULE.fullmatch(module_name):
         return f"{step.group(1)}-{step.group(2).upper()}"
     if experiment := _EXPERIMENT_MODULE.fullmatch(module_name):
-        return experiment.group(1)
+        return experiment.group(1).replace("_", "-")  # a module name cannot hold a hyphen; ids are spelled with them
     if beyond := _BEYOND_MODULE.fullmatch(module_name):
         return beyond.group(1) or "beyond"
     return "custom" if module_name == "custom" else None

@@ -277,6 +277,17 @@ def test_the_options_a_step_uses_are_what_its_run_records(lab: labs.Lab, stop_on
         assert {(train["epochs"], train["batch_size"]) for train in trains} == {(lab.config.train.epochs + 2, 40)}
 
 
+@pytest.mark.parametrize("lab_id", [lab.id for lab in labs.all_labs() if lab.default_seeds is not None])
+def test_a_comparison_over_seeds_trains_every_variant_over_them_in_one_run(lab_id: str, stop_once_recorded: None, tmp_path: Path) -> None:
+    """`--seeds N` reaches such a comparison whole (one run, every variant from N seeds), not as N runs of it;
+    without it, the comparison's own default."""
+    for arguments, seeds in ([["--seeds", "2"], 2], [[], labs.get_lab(lab_id).default_seeds]):
+        runs = tmp_path / str(seeds)
+        invoke("lab", lab_id, *arguments, "--logdir", str(runs))
+        (config,) = runs.glob("*/*/config.json")
+        assert json.loads(config.read_text())["seeds"] == seeds
+
+
 def test_an_empty_data_folder_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     empty = tmp_path / "MNIST_data"
     empty.mkdir()
@@ -378,7 +389,16 @@ def test_a_run_builds_its_model_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant"), [("10_2", "10-2"), ("10.4", "10-4"), ("102", "10-2"), ("10 x1", "10-X1"), ("activation", "activations")]
+    ("typed", "meant"),
+    [
+        ("10_2", "10-2"),
+        ("10.4", "10-4"),
+        ("102", "10-2"),
+        ("10 x1", "10-X1"),
+        ("activation", "activations"),
+        ("batch_sizes", "batch-sizes"),
+        ("loss", "losses"),
+    ],
 )
 def test_an_unknown_id_suggests_the_closest(typed: str, meant: str) -> None:
     result = invoke("lab", typed)
@@ -388,7 +408,7 @@ def test_an_unknown_id_suggests_the_closest(typed: str, meant: str) -> None:
 
 
 def test_no_suggestion_when_nothing_is_close() -> None:
-    assert invoke("lab", "10-9").output.strip().endswith("initializers, optimizers")
+    assert invoke("lab", "10-9").output.strip().endswith("initializers, losses, optimizers")
 
 
 def test_runs_lists_each_runs_folder_and_counts_epochs_and_steps_in_words(tmp_path: Path) -> None:
