@@ -348,7 +348,7 @@ def test_runs_and_report_list_the_intact_runs_and_name_each_damaged_one(tmp_path
     damaged_config.write_bytes(b"")
     notes = [
         f"{damaged_config} is damaged (empty): the run is left out",
-        f"{damaged_metrics} is damaged (not valid JSON): the run is left out",
+        f"{damaged_metrics} is damaged (cut short): the run is left out",
     ]
 
     listed = CliRunner().invoke(command_line, ["runs", "--logdir", str(runs), "--format", "json"])
