@@ -375,8 +375,8 @@ def test_evaluate_names_a_damaged_run_file_in_one_line(damaged: str, tmp_path: P
     softmax_regression().save(run / "model.keras")
     size = cut_short(run / damaged)
     problem = {
-        "metrics.json": "not valid JSON",
-        "config.json": "not valid JSON",
+        "metrics.json": "cut short",
+        "config.json": "cut short",
         "model.keras": "not a whole Keras model file: cut short or overwritten",
     }[damaged]
     result = CliRunner().invoke(command_line, ["evaluate", str(run)])
@@ -395,7 +395,7 @@ def test_resume_names_a_damaged_config_json_in_one_line(tmp_path: Path) -> None:
     (run / "config.json").write_text('{"lab": "custom", "model": {"widths": [6')
     result = CliRunner().invoke(command_line, ["lab", "custom", "--resume", str(run)])
     assert result.exit_code == 2
-    assert result.output.strip() == f"Error: {run / 'config.json'} is damaged (not valid JSON): the run cannot be resumed"
+    assert result.output.strip() == f"Error: {run / 'config.json'} is damaged (cut short): the run cannot be resumed"
 
 
 @pytest.fixture(scope="module")
@@ -417,7 +417,7 @@ def test_resume_continues_from_the_intact_epoch_before_a_torn_checkpoint(
     run = shutil.copytree(interrupted_after_two, tmp_path / "run")
     path = run / "checkpoint" / torn
     size = cut_short(path)
-    problem = f"{size // 2:,} bytes where {size:,} were written" if torn.endswith(".h5") else "not valid JSON"
+    problem = f"{size // 2:,} bytes where {size:,} were written" if torn.endswith(".h5") else "cut short"
 
     code, stdout, stderr = finish(cli("lab", "custom", "--resume", str(run)))
     assert code == 0, stderr
