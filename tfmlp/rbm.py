@@ -1,0 +1,228 @@
+"""Restricted Boltzmann machines, stacked into a deep belief net: the pre-training of lecture 10's story.
+
+In 2006 Hinton, Osindero and Teh trained deep nets that had failed before by first training them
+without labels, one layer at a time. Each layer is a restricted Boltzmann machine (RBM): binary
+visible units (the pixels) and binary hidden units (the features), every visible unit joined to every
+hidden one by a weight and none joined within its own layer, so that, given one layer, the units of
+the other are independent: p(h_j = 1 | v) = sigmoid(v W_j + c_j), p(v_i = 1 | h) = sigmoid(W_i h + b_i).
+The machine learns to give the training images a high probability. Its exact gradient needs samples
+from the model's own distribution, which would take a long Markov chain; contrastive divergence (CD-k)
+starts the chain at the data and stops after k steps:
+
+    dW = learning_rate * (<v h>_data - <v h>_reconstruction)
+
+"raise the weights between pixels and features that go together in the data, lower them between those
+that go together in the network's own fantasy". This is not the gradient of any loss, so it is written
+here with TensorFlow ops, not minimized by a Keras optimizer. Settings follow Hinton's "A practical
+guide to training restricted Boltzmann machines" (2010): weights from N(0, 0.01), hidden biases 0,
+visible biases log(p / (1 - p)) of each pixel's mean, mini-batches of 100, learning rate 0.1, momentum
+0.5 then 0.9, weight decay 0.0002, sampled hidden states to drive the reconstruction and probabilities
+everywhere else.
+
+Stacking: the second RBM is trained on the first one's hidden probabilities, and so on; each RBM's
+weights and hidden biases then initialize a Dense layer with a sigmoid, which computes exactly those
+probabilities. Fine tuning with labels (backpropagation) starts from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from tfmlp.language import message
+
+PIXEL_MEAN_CLIP = 1e-3  # a pixel that is never (or always) ink would get a visible bias of -inf (+inf)
+
+
+@dataclass(frozen=True)
+class RBMConfig:
+    """How each RBM of the stack trains, after Hinton's practical guide (2010)."""
+
+    epochs: int = 10
+    batch_size: int = 100
+    learning_rate: float = 0.1
+    initial_momentum: float = 0.5  # while the weights are far from good, big steps would oscillate
+    final_momentum: float = 0.9
+    momentum_switch_epoch: int = 5  # the epoch from which the final momentum applies
+    weight_decay: float = 0.0002  # L2, on the weights only: keeps them small, the features smoother
+    cd_steps: int = 1  # k of CD-k: Gibbs steps from the data before the negative statistics are taken
+
+
+@dataclass(frozen=True)
+class RBMLayer:
+    """A trained RBM: what initializes a Dense layer, its visible biases, and how well it reconstructed.
+
+    `kernel` is (visible, hidden), as a Keras Dense layer's kernel; `dense_weights()` is what its
+    `set_weights` takes. The visible biases belong to the RBM alone: a feed-forward net has no use for them.
+    """
+
+    kernel: np.ndarray
+    hidden_bias: np.ndarray
+    visible_bias: np.ndarray
+    reconstruction_errors: tuple[float, ...]  # per epoch: mean squared error between the data and its reconstruction
+    seconds: float
+
+    def dense_weights(self) -> list[np.ndarray]:
+        """[kernel, bias] for `keras.layers.Dense.set_weights`."""
+        return [self.kernel, self.hidden_bias]
+
+    def hidden_probabilities(self, visible: np.ndarray) -> np.ndarray:
+        """p(h = 1 | v) for each row of `visible`: the features this layer hands to the next."""
+        return tf.sigmoid(tf.matmul(visible, self.kernel) + self.hidden_bias).numpy()
+
+
+class RBM(tf.Module):
+    """A Bernoulli-Bernoulli RBM with its CD-k update, compiled by `tf.function`.
+
+    Args:
+        visible: visible units (784 pixels for the first layer).
+        hidden: hidden units.
+        seed: draws the initial weights and every Gibbs sample: the same seed, the same machine.
+        visible_bias: initial visible biases; zeros if None (`pixel_biases` gives the guide's).
+    """
+
+    def __init__(self, visible: int, hidden: int, seed: int, visible_bias: np.ndarray | None = None) -> None:
+        super().__init__(name="rbm")
+        self.seed = seed
+        self.weights = tf.Variable(tf.random.stateless_normal((visible, hidden), seed=[seed, 0], stddev=0.01), name="weights")
+        self.hidden_bias = tf.Variable(tf.zeros(hidden), name="hidden_bias")
+        start = tf.zeros(visible) if visible_bias is None else tf.constant(visible_bias, tf.float32)
+        self.visible_bias = tf.Variable(start, name="visible_bias")
+        self._velocities = [tf.Variable(tf.zeros_like(weight)) for weight in (self.weights, self.hidden_bias, self.visible_bias)]
+
+    def hidden_given(self, visible: tf.Tensor) -> tf.Tensor:
+        """p(h = 1 | v)."""
+        return tf.sigmoid(tf.matmul(visible, self.weights) + self.hidden_bias)
+
+    def visible_given(self, hidden: tf.Tensor) -> tf.Tensor:
+        """p(v = 1 | h)."""
+        return tf.sigmoid(tf.matmul(hidden, self.weights, transpose_b=True) + self.visible_bias)
+
+    def contrastive_divergence(self, visible: tf.Tensor, cd_steps: int, sample_seed: tf.Tensor) -> tuple[list[tf.Tensor], tf.Tensor]:
+        """The CD-k estimate of the log-likelihood's gradient for a batch, and the batch's reconstruction.
+
+        Positive statistics from the data and its hidden probabilities; then k Gibbs steps (hidden
+        states sampled, visible probabilities as the reconstruction, as the guide advises); negative
+        statistics from the last reconstruction and its hidden probabilities.
+
+        Args:
+            visible: (batch, visible) probabilities in [0, 1] (pixels, or the layer below's features).
+            cd_steps: k.
+            sample_seed: a (2,) int32 seed for this batch's samples.
+
+        Returns:
+            ([dW, d hidden bias, d visible bias], the reconstruction): ascent directions, batch means,
+            no learning rate, momentum or weight decay applied.
+        """
+        positive_hidden = self.hidden_given(visible)
+        hidden, reconstruction = positive_hidden, visible
+        for step in range(cd_steps):
+            noise = tf.random.stateless_uniform(tf.shape(hidden), seed=sample_seed + tf.constant([0, 1], tf.int32) * step)
+            reconstruction = self.visible_given(tf.cast(noise < hidden, tf.float32))
+            hidden = self.hidden_given(reconstruction)
+        batch = tf.cast(tf.shape(visible)[0], tf.float32)
+        weights = (tf.matmul(visible, positive_hidden, transpose_a=True) - tf.matmul(reconstruction, hidden, transpose_a=True)) / batch
+        hidden_bias = tf.reduce_mean(positive_hidden - hidden, axis=0)
+        visible_bias = tf.reduce_mean(visible - reconstruction, axis=0)
+        return [weights, hidden_bias, visible_bias], reconstruction
+
+    @tf.function
+    def train_epoch(self, batches: tf.Tensor, first_seed: tf.Tensor, config_values: tf.Tensor, cd_steps: int) -> tf.Tensor:
+        """One pass over `batches`, (count, batch, visible); returns the epoch's mean reconstruction error.
+
+        `config_values` is (learning rate, momentum, weight decay) for this epoch, a tensor so that
+        changing the momentum does not trace the function again.
+        """
+        learning_rate, momentum, weight_decay = config_values[0], config_values[1], config_values[2]
+        total = tf.constant(0.0)
+        for index in tf.range(tf.shape(batches)[0]):
+            visible = batches[index]
+            directions, reconstruction = self.contrastive_divergence(visible, cd_steps, first_seed + tf.stack([0, index * cd_steps]))
+            directions[0] -= weight_decay * self.weights
+            for variable, velocity, direction in zip((self.weights, self.hidden_bias, self.visible_bias), self._velocities, directions):
+                velocity.assign(momentum * velocity + learning_rate * direction)
+                variable.assign_add(velocity)
+            total += tf.reduce_mean(tf.square(visible - reconstruction))
+        return total / tf.cast(tf.shape(batches)[0], tf.float32)
+
+
+def pixel_biases(images: np.ndarray) -> np.ndarray:
+    """The practical guide's visible biases, log(p / (1 - p)) of each unit's mean over the training images:
+    with no hidden unit on, the RBM's reconstruction is then the mean image."""
+    mean = np.clip(images.mean(axis=0), PIXEL_MEAN_CLIP, 1 - PIXEL_MEAN_CLIP)
+    return np.log(mean / (1 - mean)).astype(np.float32)
+
+
+def train_rbm(
+    images: np.ndarray, hidden: int, config: RBMConfig, seed: int, report: Callable[[int, float], None] | None = None
+) -> RBMLayer:
+    """Train one RBM on `images` by CD-k, without labels.
+
+    Args:
+        images: (examples, visible) floats in [0, 1], read as the probabilities that each unit is on.
+        hidden: hidden units.
+        config: epochs, batch size, learning rate, momentum, weight decay, k.
+        seed: decides the initial weights, each epoch's order and every sample.
+        report: called with (epoch, reconstruction error) after each epoch, e.g. to print it.
+
+    Returns:
+        The trained layer, with its reconstruction error per epoch and its training seconds.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 2 or not len(images) >= config.batch_size:
+        raise ValueError(message("rbm.too_few_images", shape=" x ".join(map(str, images.shape)), batch_size=config.batch_size))
+    started = time.perf_counter()
+    rbm = RBM(images.shape[1], hidden, seed, pixel_biases(images))
+    order = np.random.default_rng(seed)
+    count = len(images) // config.batch_size  # whole batches: the few left over join the next epoch's shuffle
+    errors = []
+    for epoch in range(config.epochs):
+        shuffled = images[order.permutation(len(images))[: count * config.batch_size]]
+        momentum = config.initial_momentum if epoch < config.momentum_switch_epoch else config.final_momentum
+        values = tf.constant([config.learning_rate, momentum, config.weight_decay], tf.float32)
+        batches = tf.constant(shuffled.reshape(count, config.batch_size, -1))
+        epoch_seed = tf.constant([seed, 1 + epoch * count * config.cd_steps], tf.int32)  # samples never repeat across epochs
+        errors.append(float(rbm.train_epoch(batches, epoch_seed, values, config.cd_steps)))
+        if report:
+            report(epoch, errors[-1])
+    return RBMLayer(
+        kernel=rbm.weights.numpy(),
+        hidden_bias=rbm.hidden_bias.numpy(),
+        visible_bias=rbm.visible_bias.numpy(),
+        reconstruction_errors=tuple(errors),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def pretrain_stack(
+    images: np.ndarray,
+    widths: Sequence[int],
+    config: RBMConfig,
+    seed: int,
+    report: Callable[[int, int, float], None] | None = None,
+) -> list[RBMLayer]:
+    """Greedy layer-wise pre-training: an RBM per width, each trained on the hidden probabilities of the one below.
+
+    Args:
+        images: (examples, 784) training images in [0, 1], without labels.
+        widths: hidden units per layer, input side first, e.g. (256, 256).
+        config: how each RBM trains.
+        seed: the stack's seed; layer i trains from seed + i.
+        report: called with (layer, epoch, reconstruction error) after each epoch.
+
+    Returns:
+        One trained `RBMLayer` per width; `layer.dense_weights()` initializes the Dense layer of that width.
+    """
+    stack: list[RBMLayer] = []
+    visible = np.asarray(images, dtype=np.float32)
+    for index, width in enumerate(widths):
+        layer_report = (lambda epoch, error, index=index: report(index, epoch, error)) if report else None
+        layer = train_rbm(visible, width, config, seed + index, layer_report)
+        stack.append(layer)
+        if index + 1 < len(widths):
+            visible = layer.hidden_probabilities(visible)
+    return stack
