@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfmlp.config import RBMConfig
 from tfmlp.data import MnistArrays
-from tfmlp.rbm import RBM, RBMConfig, pixel_biases, pretrain_stack, train_rbm
+from tfmlp.rbm import contrastive_divergence, initial_parameters, pixel_biases, pretrain_stack, train_rbm
 
 QUICK = RBMConfig(epochs=3)
 
@@ -26,10 +27,9 @@ def test_contrastive_divergence_raises_what_the_data_shows_and_lowers_what_the_n
     """With zero weights every hidden and reconstructed unit is on with probability 1/2, whatever is sampled:
     data of ones gives <v h>_data = 1/2 against <v h>_model = 1/4, so the weights rise by 1/4; data of zeros
     gives 0 against 1/4, so they fall by 1/4. The visible biases move by the data minus the reconstruction."""
-    rbm = RBM(visible=4, hidden=3, seed=0)
-    rbm.weights.assign(tf.zeros((4, 3)))
+    rbm = initial_parameters(visible=4, hidden=3, seed=0)._replace(weights=tf.zeros((4, 3)))
     batch = tf.fill((5, 4), pixel)
-    (weights, hidden_bias, visible_bias), reconstruction = rbm.contrastive_divergence(batch, 1, tf.constant([0, 0]))
+    (weights, hidden_bias, visible_bias), reconstruction = contrastive_divergence(rbm, batch, 1, tf.constant([0, 0]))
     assert weights.shape == (4, 3) and hidden_bias.shape == (3,) and visible_bias.shape == (4,) and reconstruction.shape == (5, 4)
     np.testing.assert_allclose(weights, np.full((4, 3), sign * 0.25), atol=1e-6)
     np.testing.assert_allclose(hidden_bias, np.zeros(3), atol=1e-6)  # p(h | data) = p(h | reconstruction) = 1/2

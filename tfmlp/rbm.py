@@ -29,27 +29,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import keras
 import numpy as np
 import tensorflow as tf
 
+from tfmlp.config import RBMConfig
 from tfmlp.language import message
 
 PIXEL_MEAN_CLIP = 1e-3  # a pixel that is never (or always) ink would get a visible bias of -inf (+inf)
-
-
-@dataclass(frozen=True)
-class RBMConfig:
-    """How each RBM of the stack trains, after Hinton's practical guide (2010)."""
-
-    epochs: int = 10
-    batch_size: int = 100
-    learning_rate: float = 0.1
-    initial_momentum: float = 0.5  # while the weights are far from good, big steps would oscillate
-    final_momentum: float = 0.9
-    momentum_switch_epoch: int = 5  # the epoch from which the final momentum applies
-    weight_decay: float = 0.0002  # L2, on the weights only: keeps them small, the features smoother
-    cd_steps: int = 1  # k of CD-k: Gibbs steps from the data before the negative statistics are taken
 
 
 @dataclass(frozen=True)
@@ -72,82 +61,88 @@ class RBMLayer:
 
     def hidden_probabilities(self, visible: np.ndarray) -> np.ndarray:
         """p(h = 1 | v) for each row of `visible`: the features this layer hands to the next."""
-        return tf.sigmoid(tf.matmul(visible, self.kernel) + self.hidden_bias).numpy()
+        return hidden_given(Parameters(self.kernel, self.hidden_bias, self.visible_bias), visible).numpy()
 
 
-class RBM(tf.Module):
-    """A Bernoulli-Bernoulli RBM with its CD-k update, compiled by `tf.function`.
+class Parameters(NamedTuple):
+    """An RBM's weights, (visible, hidden), and its two biases: plain tensors, no variables, so that an RBM
+    trains the same wherever it is called (inside a `tf.distribute` strategy's scope too)."""
+
+    weights: tf.Tensor
+    hidden_bias: tf.Tensor
+    visible_bias: tf.Tensor
+
+
+def initial_parameters(visible: int, hidden: int, seed: int, visible_bias: np.ndarray | None = None) -> Parameters:
+    """The practical guide's start: weights from N(0, 0.01) drawn from `seed`, hidden biases 0, and
+    `visible_bias` (zeros if None; `pixel_biases` gives the guide's)."""
+    return Parameters(
+        tf.random.stateless_normal((visible, hidden), seed=[seed, 0], stddev=0.01),
+        tf.zeros(hidden),
+        tf.zeros(visible) if visible_bias is None else tf.constant(visible_bias, tf.float32),
+    )
+
+
+def hidden_given(parameters: Parameters, visible: tf.Tensor) -> tf.Tensor:
+    """p(h = 1 | v), for each row of `visible`."""
+    return tf.sigmoid(tf.matmul(visible, parameters.weights) + parameters.hidden_bias)
+
+
+def visible_given(parameters: Parameters, hidden: tf.Tensor) -> tf.Tensor:
+    """p(v = 1 | h), for each row of `hidden`."""
+    return tf.sigmoid(tf.matmul(hidden, parameters.weights, transpose_b=True) + parameters.visible_bias)
+
+
+def contrastive_divergence(
+    parameters: Parameters, visible: tf.Tensor, cd_steps: int, sample_seed: tf.Tensor
+) -> tuple[Parameters, tf.Tensor]:
+    """The CD-k estimate of the log-likelihood's gradient for a batch, and the batch's reconstruction.
+
+    Positive statistics from the data and its hidden probabilities; then k Gibbs steps (hidden states
+    sampled, visible probabilities as the reconstruction, as the guide advises); negative statistics
+    from the last reconstruction and its hidden probabilities.
 
     Args:
-        visible: visible units (784 pixels for the first layer).
-        hidden: hidden units.
-        seed: draws the initial weights and every Gibbs sample: the same seed, the same machine.
-        visible_bias: initial visible biases; zeros if None (`pixel_biases` gives the guide's).
+        parameters: the RBM.
+        visible: (batch, visible) probabilities in [0, 1] (pixels, or the layer below's features).
+        cd_steps: k.
+        sample_seed: a (2,) int32 seed for this batch's samples (step i of the chain adds i to its second part).
+
+    Returns:
+        (the ascent directions, shaped as `parameters`: batch means, before any learning rate, momentum or
+        weight decay; the reconstruction).
     """
+    positive_hidden = hidden_given(parameters, visible)
+    hidden, reconstruction = positive_hidden, visible
+    for step in range(cd_steps):
+        noise = tf.random.stateless_uniform(tf.shape(hidden), seed=sample_seed + tf.constant([0, 1], tf.int32) * step)
+        reconstruction = visible_given(parameters, tf.cast(noise < hidden, tf.float32))
+        hidden = hidden_given(parameters, reconstruction)
+    batch = tf.cast(tf.shape(visible)[0], tf.float32)
+    return Parameters(
+        (tf.matmul(visible, positive_hidden, transpose_a=True) - tf.matmul(reconstruction, hidden, transpose_a=True)) / batch,
+        tf.reduce_mean(positive_hidden - hidden, axis=0),
+        tf.reduce_mean(visible - reconstruction, axis=0),
+    ), reconstruction
 
-    def __init__(self, visible: int, hidden: int, seed: int, visible_bias: np.ndarray | None = None) -> None:
-        super().__init__(name="rbm")
-        self.seed = seed
-        self.weights = tf.Variable(tf.random.stateless_normal((visible, hidden), seed=[seed, 0], stddev=0.01), name="weights")
-        self.hidden_bias = tf.Variable(tf.zeros(hidden), name="hidden_bias")
-        start = tf.zeros(visible) if visible_bias is None else tf.constant(visible_bias, tf.float32)
-        self.visible_bias = tf.Variable(start, name="visible_bias")
-        self._velocities = [tf.Variable(tf.zeros_like(weight)) for weight in (self.weights, self.hidden_bias, self.visible_bias)]
 
-    def hidden_given(self, visible: tf.Tensor) -> tf.Tensor:
-        """p(h = 1 | v)."""
-        return tf.sigmoid(tf.matmul(visible, self.weights) + self.hidden_bias)
-
-    def visible_given(self, hidden: tf.Tensor) -> tf.Tensor:
-        """p(v = 1 | h)."""
-        return tf.sigmoid(tf.matmul(hidden, self.weights, transpose_b=True) + self.visible_bias)
-
-    def contrastive_divergence(self, visible: tf.Tensor, cd_steps: int, sample_seed: tf.Tensor) -> tuple[list[tf.Tensor], tf.Tensor]:
-        """The CD-k estimate of the log-likelihood's gradient for a batch, and the batch's reconstruction.
-
-        Positive statistics from the data and its hidden probabilities; then k Gibbs steps (hidden
-        states sampled, visible probabilities as the reconstruction, as the guide advises); negative
-        statistics from the last reconstruction and its hidden probabilities.
-
-        Args:
-            visible: (batch, visible) probabilities in [0, 1] (pixels, or the layer below's features).
-            cd_steps: k.
-            sample_seed: a (2,) int32 seed for this batch's samples.
-
-        Returns:
-            ([dW, d hidden bias, d visible bias], the reconstruction): ascent directions, batch means,
-            no learning rate, momentum or weight decay applied.
-        """
-        positive_hidden = self.hidden_given(visible)
-        hidden, reconstruction = positive_hidden, visible
-        for step in range(cd_steps):
-            noise = tf.random.stateless_uniform(tf.shape(hidden), seed=sample_seed + tf.constant([0, 1], tf.int32) * step)
-            reconstruction = self.visible_given(tf.cast(noise < hidden, tf.float32))
-            hidden = self.hidden_given(reconstruction)
-        batch = tf.cast(tf.shape(visible)[0], tf.float32)
-        weights = (tf.matmul(visible, positive_hidden, transpose_a=True) - tf.matmul(reconstruction, hidden, transpose_a=True)) / batch
-        hidden_bias = tf.reduce_mean(positive_hidden - hidden, axis=0)
-        visible_bias = tf.reduce_mean(visible - reconstruction, axis=0)
-        return [weights, hidden_bias, visible_bias], reconstruction
-
-    @tf.function
-    def train_epoch(self, batches: tf.Tensor, first_seed: tf.Tensor, config_values: tf.Tensor, cd_steps: int) -> tf.Tensor:
-        """One pass over `batches`, (count, batch, visible); returns the epoch's mean reconstruction error.
-
-        `config_values` is (learning rate, momentum, weight decay) for this epoch, a tensor so that
-        changing the momentum does not trace the function again.
-        """
-        learning_rate, momentum, weight_decay = config_values[0], config_values[1], config_values[2]
-        total = tf.constant(0.0)
-        for index in tf.range(tf.shape(batches)[0]):
-            visible = batches[index]
-            directions, reconstruction = self.contrastive_divergence(visible, cd_steps, first_seed + tf.stack([0, index * cd_steps]))
-            directions[0] -= weight_decay * self.weights
-            for variable, velocity, direction in zip((self.weights, self.hidden_bias, self.visible_bias), self._velocities, directions):
-                velocity.assign(momentum * velocity + learning_rate * direction)
-                variable.assign_add(velocity)
-            total += tf.reduce_mean(tf.square(visible - reconstruction))
-        return total / tf.cast(tf.shape(batches)[0], tf.float32)
+@tf.function
+def _train_epoch(
+    parameters: Parameters, velocities: Parameters, batches: tf.Tensor, first_seed: tf.Tensor, settings: tf.Tensor, cd_steps: int
+) -> tuple[Parameters, Parameters, tf.Tensor]:
+    """One pass over `batches`, (count, batch, visible), with momentum and weight decay: the parameters and
+    velocities after it, and the epoch's mean reconstruction error. `settings` is (learning rate, momentum,
+    weight decay), a tensor, so that the momentum's switch does not trace the function again."""
+    learning_rate, momentum, weight_decay = settings[0], settings[1], settings[2]
+    total = tf.constant(0.0)
+    for index in tf.range(tf.shape(batches)[0]):
+        visible = batches[index]
+        directions, reconstruction = contrastive_divergence(parameters, visible, cd_steps, first_seed + tf.stack([0, index * cd_steps]))
+        directions = directions._replace(weights=directions.weights - weight_decay * parameters.weights)
+        velocities = Parameters(*(momentum * velocity + learning_rate * direction for velocity, direction in zip(velocities, directions)))
+        parameters = Parameters(*(parameter + velocity for parameter, velocity in zip(parameters, velocities)))
+        total += tf.reduce_mean(tf.square(visible - reconstruction))
+    return parameters, velocities, total / tf.cast(tf.shape(batches)[0], tf.float32)
 
 
 def pixel_biases(images: np.ndarray) -> np.ndarray:
@@ -176,23 +171,25 @@ def train_rbm(
     if images.ndim != 2 or not len(images) >= config.batch_size:
         raise ValueError(message("rbm.too_few_images", shape=" x ".join(map(str, images.shape)), batch_size=config.batch_size))
     started = time.perf_counter()
-    rbm = RBM(images.shape[1], hidden, seed, pixel_biases(images))
+    parameters = initial_parameters(images.shape[1], hidden, seed, pixel_biases(images))
+    velocities = Parameters(*(tf.zeros_like(parameter) for parameter in parameters))
     order = np.random.default_rng(seed)
     count = len(images) // config.batch_size  # whole batches: the few left over join the next epoch's shuffle
     errors = []
     for epoch in range(config.epochs):
         shuffled = images[order.permutation(len(images))[: count * config.batch_size]]
         momentum = config.initial_momentum if epoch < config.momentum_switch_epoch else config.final_momentum
-        values = tf.constant([config.learning_rate, momentum, config.weight_decay], tf.float32)
+        settings = tf.constant([config.learning_rate, momentum, config.weight_decay], tf.float32)
         batches = tf.constant(shuffled.reshape(count, config.batch_size, -1))
         epoch_seed = tf.constant([seed, 1 + epoch * count * config.cd_steps], tf.int32)  # samples never repeat across epochs
-        errors.append(float(rbm.train_epoch(batches, epoch_seed, values, config.cd_steps)))
+        parameters, velocities, error = _train_epoch(parameters, velocities, batches, epoch_seed, settings, config.cd_steps)
+        errors.append(float(error))
         if report:
             report(epoch, errors[-1])
     return RBMLayer(
-        kernel=rbm.weights.numpy(),
-        hidden_bias=rbm.hidden_bias.numpy(),
-        visible_bias=rbm.visible_bias.numpy(),
+        kernel=parameters.weights.numpy(),
+        hidden_bias=parameters.hidden_bias.numpy(),
+        visible_bias=parameters.visible_bias.numpy(),
         reconstruction_errors=tuple(errors),
         seconds=time.perf_counter() - started,
     )
@@ -226,3 +223,15 @@ def pretrain_stack(
         if index + 1 < len(widths):
             visible = layer.hidden_probabilities(visible)
     return stack
+
+
+def load_into(model: keras.Model, stack: Sequence[RBMLayer], prefix: str = "dense_") -> None:
+    """Start `model`'s hidden Dense layers (named `dense_1`, `dense_2`, ... as `tfmlp.models.mlp` names
+    them) from the pre-trained stack, input side first: the deep belief net, ready for fine tuning.
+
+    Raises:
+        ValueError: a layer's shape is not its RBM's.
+    """
+    for index, layer in enumerate(stack, start=1):
+        dense = model.get_layer(f"{prefix}{index}")
+        dense.set_weights(layer.dense_weights()[: len(dense.weights)])  # a Dense before batch norm has no bias

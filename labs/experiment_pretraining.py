@@ -1,0 +1,96 @@
+"""Experiment: pre-training a deep belief net (stacked RBMs) against random normal, Xavier and He."""
+
+import dataclasses
+
+from labs import COMPARISON_OPTIONS
+from tfmlp.config import IMAGE_PIXELS, LabConfig, ModelConfig, RBMConfig, TrainConfig
+
+TITLE = "Pre-training (a deep belief net of stacked RBMs) vs normal, Xavier and He, 784-256-256-10"
+ORIGINAL_ACCURACY = None
+# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
+OPTIONS = COMPARISON_OPTIONS
+# How each variant's weights start, as (kernel, bias) initializer names of `tfmlp.models`: 10-2's random
+# normal (weights and biases, stddev 1), Xavier and He with zero biases, as their papers had them. "rbm"
+# is the deep belief net: its hidden layers start from the RBMs, its logits small and random, as Hinton's.
+INITIALIZATIONS = {"rbm": ("small_normal", "zeros"), "normal": ("normal", "normal"), "xavier": ("xavier", "zeros"), "he": ("he", "zeros")}
+# The deep belief nets of 2006 were sigmoid nets, whose units compute exactly the RBMs' hidden probabilities:
+# the fair test of the lecture's claim. 10-2 and 10-3 are ReLU nets, so the same four start them too.
+ACTIVATIONS = ("sigmoid", "relu")
+# Each RBM (784-256, then 256-256) trains as many epochs over the 55,000 training images as the fine tuning
+# does (`--epochs` shortens both), by CD-1, after Hinton's practical guide (tfmlp.config.RBMConfig).
+PRETRAINING = RBMConfig()
+# Fine tuning as 10-2 and 10-3 train (Adam 0.001, batches of 100, seed 777), 5 epochs instead of 15: eight
+# networks in one run, and by then the differences the lecture speaks of have shown.
+CONFIG = LabConfig(
+    model=ModelConfig(widths=(256, 256), activation="sigmoid", kernel_init="xavier", bias_init="zeros"), train=TrainConfig(epochs=5)
+)
+
+
+def variant_model(config: ModelConfig, activation: str, initialization: str) -> ModelConfig:
+    """The network of `config` with `activation` and the initializers of `initialization` (one of INITIALIZATIONS)."""
+    kernel_init, bias_init = INITIALIZATIONS[initialization]
+    return dataclasses.replace(config, activation=activation, kernel_init=kernel_init, bias_init=bias_init)
+
+
+def run(config: LabConfig, options):
+    """Train the randomly started networks and the deep belief net, whose stack of RBMs pre-trains without labels
+    when it is first built; fine-tune it and train the others on identical batches, with labels; compare them."""
+    from tfmlp.compare import compare_variants
+    from tfmlp.data import read_mnist
+    from tfmlp.files import write_file
+    from tfmlp.language import message
+    from tfmlp.rbm import pretrain_stack
+    from tfmlp.summaries import log_pretraining
+
+    pretraining = dataclasses.replace(PRETRAINING, epochs=config.train.epochs)
+    sizes = (IMAGE_PIXELS, *config.model.widths)
+    stacks = {}  # per seed, pre-trained as the first network that needs it is built: after the run's folder is made
+
+    def report(layer: int, epoch: int, error: float) -> None:
+        print(message("rbm.epoch", layer=layer + 1, visible=sizes[layer], hidden=sizes[layer + 1], epoch=epoch + 1, error=error))
+
+    def stack_for(seed: int):
+        if seed not in stacks:
+            images = read_mnist(options.mnist_dir, options.tfds_dir).train.images  # the training images, without their labels
+            stacks[seed] = pretrain_stack(images, config.model.widths, pretraining, seed, report)
+            print(message("rbm.pretrained", layers=len(stacks[seed]), seconds=sum(layer.seconds for layer in stacks[seed]), seed=seed))
+        return stacks[seed]
+
+    def pretraining_figures(comparison) -> dict[str, float]:
+        (stack,) = stacks.values()
+        write_file(comparison.run.file("rbm_features.png"), log_pretraining(comparison.run.logs / "pretraining", stack))
+        errors = {f"rbm_{index}_reconstruction_error": layer.reconstruction_errors[-1] for index, layer in enumerate(stack, start=1)}
+        return {"pretraining_seconds": sum(layer.seconds for layer in stack), **errors}
+
+    variants = pretraining_variants(config, stack_for, pretraining)
+    title = "Pre-training, 784-256-256-10"
+    return compare_variants("pretraining", variants, options, plots=("val_accuracy", "loss"), title=title, extra=pretraining_figures)
+
+
+def pretraining_variants(config: LabConfig, stack_for, pretraining: RBMConfig) -> list:
+    """The networks of the comparison, an activation after another: the deep belief net, whose hidden layers
+    start from `stack_for(seed)` (a `tfmlp.rbm.RBMLayer` per hidden layer, pre-trained as `pretraining` says),
+    then the random starts."""
+    from tfmlp.compare import Variant
+    from tfmlp.models import mlp_from_config
+    from tfmlp.rbm import load_into
+
+    def build(model: ModelConfig, name: str, pretrained: bool):
+        network = mlp_from_config(model, name=name)
+        if pretrained:
+            load_into(network, stack_for(config.train.seed))
+        return network
+
+    variants = []
+    for activation in ACTIVATIONS:
+        for initialization in INITIALIZATIONS:
+            model, name, pretrained = (
+                variant_model(config.model, activation, initialization),
+                f"{activation}_{initialization}",
+                initialization == "rbm",
+            )
+            details = {"model": dataclasses.asdict(model)} | ({"pretraining": dataclasses.asdict(pretraining)} if pretrained else {})
+            variants.append(
+                Variant(name, lambda model=model, name=name, pretrained=pretrained: build(model, name, pretrained), config.train, details)
+            )
+    return variants
