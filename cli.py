@@ -7,6 +7,7 @@ imported only by the commands that need it, started quietly once their options a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -225,6 +226,8 @@ def run_lab(
 
     given_paths = {"runs_root": logdir, "mnist_dir": data_dir, "tfds_dir": tfds_dir}
     options = RunOptions(**{name: value for name, value in given_paths.items() if value is not None})
+    if lab.default_seeds is not None:  # a comparison that spans seeds trains every variant over them itself
+        options, seeds = dataclasses.replace(options, seeds=seeds), None
     first_seed = config.train.seed
     configs = [config] if seeds is None else [config.with_training(seed=first_seed + offset) for offset in range(seeds)]
     results = []

@@ -54,8 +54,11 @@ _BEYOND_MODULE = re.compile(r"beyond(?:_(\w+))?")  # beyond.py is "beyond", beyo
 # step honours them all; a step with its own `run` names in `OPTIONS` those it honours.
 LAB_OPTIONS = ("epochs", "batch_size", "learning_rate", "seed", "precision", "deterministic", "seeds", "resume", "config")
 # What a side-by-side comparison (`tfmlp.compare`) honours: every variant trains as the configuration
-# says. Not --seeds (a comparison is a table, not one figure to spread over seeds) nor --resume (its
-# variants keep no checkpoints).
+# says. Not --resume (its variants keep no checkpoints), and not --seeds unless the comparison trains
+# each variant over seeds itself: those of the course (10-6 and the first experiments) are tables of
+# one run per variant, whose lessons show at any seed. A comparison whose claim is a gap of tenths of
+# a percent (losses, batch-sizes) declares `SEEDS`, its default number of seeds per variant, and adds
+# "seeds" to its options: `--seeds N` then reaches its `run` as `options.seeds`.
 COMPARISON_OPTIONS = tuple(option for option in LAB_OPTIONS if option not in ("seeds", "resume"))
 
 
@@ -197,6 +200,12 @@ class Lab:
     def single_model(self) -> bool:
         """Whether the step trains one Keras model the standard way, and so can resume and repeat over seeds."""
         return not hasattr(self.module, "run")
+
+    @property
+    def default_seeds(self) -> int | None:
+        """How many seeds a comparison that spans seeds trains each variant from, unless `--seeds` says
+        otherwise (its module's `SEEDS`); None for the other steps, which `--seeds` repeats whole."""
+        return getattr(self.module, "SEEDS", None)
 
     @property
     def options(self) -> tuple[str, ...]:

@@ -206,7 +206,8 @@ from tfmlp.summaries import lesson_pictures
 for picture in sorted(comparison.run.path.glob("*.png")):
     display(Image(filename=picture))
 for variant in comparison.variants:
-    for tag, png in lesson_pictures(comparison.run.logs / variant.name, variant.result.history).items():
+    first = variant.runs[0]  # over several seeds, the first seed's lessons
+    for tag, png in lesson_pictures(first.logs, first.result.history).items():
         display(Markdown(f"`{variant.name}`: `{tag}`"), Image(png))""",
     "by_hand": """\
 from IPython.display import Image, display

@@ -54,7 +54,6 @@ def _lettered(draw: _Drawing) -> _Drawing:
     return lettered  # type: ignore[return-value]
 
 
-@_lettered
 def plot_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metric: str, path: Path, title: str) -> Path:
     """One line per variant: `metric` against the epoch.
 
@@ -67,12 +66,34 @@ def plot_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metric: 
     Returns:
         `path`, written.
     """
+    return plot_curves_over_seeds({name: [history] for name, history in histories.items()}, metric, path, title)
+
+
+@_lettered
+def plot_curves_over_seeds(histories: Mapping[str, Sequence[Mapping[str, Sequence[float]]]], metric: str, path: Path, title: str) -> Path:
+    """One line per variant, the mean of its seeds' `metric` against the epoch, shaded from the lowest
+    seed's to the highest (no shade for one seed): a gap wider than the shades is not the seeds' doing.
+
+    Args:
+        histories: variant name -> its seeds' Keras histories (metric name -> one value per epoch).
+        metric: e.g. "val_accuracy".
+        path: the PNG to write.
+        title: the figure's title.
+
+    Returns:
+        `path`, written.
+    """
     figure = Figure(figsize=(7, 4.5))
     axes = figure.subplots()
-    for name, history in histories.items():
-        values = history[metric]
-        axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
+    for name, runs in histories.items():
+        epochs = min(len(history[metric]) for history in runs)  # a run stopped early by its clock counts to where all went
+        values = np.array([history[metric][:epochs] for history in runs])
+        steps = range(1, epochs + 1)
+        (line,) = axes.plot(steps, values.mean(axis=0), marker="o", label=name)
+        if len(runs) > 1:
+            axes.fill_between(steps, values.min(axis=0), values.max(axis=0), color=line.get_color(), alpha=0.2)
     axes.set(xlabel=message("charts.epoch"), ylabel=message(METRIC_LABELS[metric]) if metric in METRIC_LABELS else metric, title=title)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _save(figure, path)
 
 

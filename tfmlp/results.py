@@ -18,14 +18,15 @@ from typing import Any
 
 from tfmlp.files import DamagedFile, write_file
 from tfmlp.language import message
-from tfmlp.runs import SavedRun, describe_config, read_runs
+from tfmlp.runs import describe_config, read_runs
 from tfmlp.spread import Spread, StepResults
 
 FORMATS = ("md", "csv", "json")
 
 
 def collect(root: str | Path, originals: dict[str, float | None]) -> tuple[list[StepResults], list[DamagedFile]]:
-    """The finished single-model runs under `root`, grouped by step and configuration but the seed.
+    """The finished single-model runs under `root`, grouped by step and configuration but the seed,
+    and each variant of the finished comparisons (`tfmlp.compare`), grouped alike over all its seeds.
 
     Args:
         root: the runs folder.
@@ -35,17 +36,35 @@ def collect(root: str | Path, originals: dict[str, float | None]) -> tuple[list[
         The groups, and a `DamagedFile` (naming the file) per run left out because it is damaged.
     """
     intact, damaged = read_runs(root)
-    groups: dict[tuple[str, str], list[SavedRun]] = {}
+    groups: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     for saved in intact:
         config, metrics = saved.config, saved.metrics
-        if metrics.get("status") != "finished" or "model" not in config or "device" not in metrics:
-            continue  # diverged runs, experiments and the hand-written 10-X1 have no single-model figures
+        if metrics.get("status") != "finished":
+            continue  # diverged and unfinished runs have no figures
         try:
-            groups.setdefault((config["lab"], describe_config(config, seed=False)), []).append(saved)
-        except (KeyError, TypeError, ValueError):
+            for key, seed, figures in _seeded_figures(config, metrics):
+                groups.setdefault(key, []).append((seed, figures))
+        except (KeyError, TypeError, ValueError, AttributeError):
             damaged.append(DamagedFile(saved.run.config, message("runs.not_a_config")))
     results = [_summarize(lab, setting, runs, originals.get(lab)) for (lab, setting), runs in sorted(groups.items(), key=_step_order)]
     return results, damaged
+
+
+def _seeded_figures(config: dict[str, Any], metrics: dict[str, Any]) -> Iterable[tuple[tuple[str, str], int, dict[str, Any]]]:
+    """A finished run's figures per seed, each with the group it belongs to: (step, setting but the seed).
+
+    A single-model run is one seed of its step; a comparison gives every variant's seeds, under
+    "experiment: variant". The hand-written 10-X1 and comparisons saved before they kept their
+    seeds' figures give none.
+    """
+    if "variants" in config:
+        for variant in metrics.get("variants", []):
+            described = config["variants"][variant["name"]]
+            setting = describe_config(described, seed=False) if "model" in described else variant["name"]
+            for seeded in variant.get("runs", []):
+                yield (f"{config['experiment']}: {variant['name']}", setting), seeded["seed"], seeded
+    elif "model" in config and "device" in metrics:
+        yield (config["lab"], describe_config(config, seed=False)), config["train"]["seed"], metrics
 
 
 def write_report(results: Sequence[StepResults], folder: Path, fmt: str = "md") -> list[Path]:
@@ -102,17 +121,21 @@ def _flat(row: StepResults) -> dict[str, Any]:
     return {**flat, "seeds": " ".join(map(str, row.seeds)), "device": row.device}
 
 
-def _summarize(lab: str, setting: str, runs: list[SavedRun], original: float | None) -> StepResults:
-    metrics = [saved.metrics for saved in runs]
+def _summarize(lab: str, setting: str, runs: list[tuple[int, dict[str, Any]]], original: float | None) -> StepResults:
+    """One group's spreads, from its runs' seeds and figures."""
+
+    def spread(name: str) -> Spread:
+        return Spread.of([figures[name] for _, figures in runs])
+
     return StepResults(
         lab=lab,
         setting=setting,
         original=original,
-        test_accuracy=Spread.of([metric["test_accuracy"] for metric in metrics]),
-        train_seconds=Spread.of([metric["train_seconds"] for metric in metrics]),
-        samples_per_second=Spread.of([metric["samples_per_second"] for metric in metrics]),
-        seeds=tuple(sorted(saved.config["train"]["seed"] for saved in runs)),
-        device=", ".join(sorted({metric["device"] for metric in metrics})),
+        test_accuracy=spread("test_accuracy"),
+        train_seconds=spread("train_seconds"),
+        samples_per_second=spread("samples_per_second"),
+        seeds=tuple(sorted(seed for seed, _ in runs)),
+        device=", ".join(sorted({figures["device"] for _, figures in runs})),
     )
 
 

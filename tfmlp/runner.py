@@ -37,11 +37,13 @@ from tfmlp.training import OPTIMIZERS, Placement, TrainingDiverged, TrainResult,
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Where a run reads its data and writes its results."""
+    """Where a run reads its data and writes its results, and, for a comparison that spans seeds, from
+    how many seeds it trains each variant (`cli.py lab --seeds`; None: the step's own default)."""
 
     runs_root: Path = DEFAULT_RUNS_ROOT
     mnist_dir: Path = DEFAULT_MNIST_DIR
     tfds_dir: Path | None = None
+    seeds: int | None = None
 
 
 def check_config(config: LabConfig) -> None:
