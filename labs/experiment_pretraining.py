@@ -1,14 +1,18 @@
 """Experiment: pre-training a deep belief net (stacked RBMs) against random normal, Xavier and He."""
 
 import dataclasses
+import functools
+import statistics
 
 from labs import COMPARISON_OPTIONS
 from tfmlp.config import IMAGE_PIXELS, LabConfig, ModelConfig, RBMConfig, TrainConfig
 
 TITLE = "Pre-training (a deep belief net of stacked RBMs) vs normal, Xavier and He, 784-256-256-10"
 ORIGINAL_ACCURACY = None
-# The `cli.py lab` options it honours: all but --seeds and --resume (labs.COMPARISON_OPTIONS says why).
-OPTIONS = COMPARISON_OPTIONS
+# The `cli.py lab` options it honours: all but --resume (labs.COMPARISON_OPTIONS says why); --seeds sets
+# from how many seeds each network trains, SEEDS by default, each seed with a stack pre-trained from it.
+OPTIONS = (*COMPARISON_OPTIONS, "seeds")
+SEEDS = 3
 # How each variant's weights start, as (kernel, bias) initializer names of `tfmlp.models`: 10-2's random
 # normal (weights and biases, stddev 1), Xavier and He with zero biases, as their papers had them. "rbm"
 # is the deep belief net: its hidden layers start from the RBMs, its logits small and random, as Hinton's.
@@ -44,7 +48,7 @@ def run(config: LabConfig, options):
 
     pretraining = dataclasses.replace(PRETRAINING, epochs=config.train.epochs)
     sizes = (IMAGE_PIXELS, *config.model.widths)
-    stacks = {}  # per seed, pre-trained as the first network that needs it is built: after the run's folder is made
+    stacks = {}  # per seed, pre-trained when the first network that needs it is built: after the run's folder is made
 
     def report(layer: int, epoch: int, error: float) -> None:
         print(message("rbm.epoch", layer=layer + 1, visible=sizes[layer], hidden=sizes[layer + 1], epoch=epoch + 1, error=error))
@@ -57,28 +61,42 @@ def run(config: LabConfig, options):
         return stacks[seed]
 
     def pretraining_figures(comparison) -> dict[str, float]:
-        (stack,) = stacks.values()
-        write_file(comparison.run.file("rbm_features.png"), log_pretraining(comparison.run.logs / "pretraining", stack))
-        errors = {f"rbm_{index}_reconstruction_error": layer.reconstruction_errors[-1] for index, layer in enumerate(stack, start=1)}
-        return {"pretraining_seconds": sum(layer.seconds for layer in stack), **errors}
+        """Each seed's stack in TensorBoard (the first one's features in the run folder too), and the
+        pre-training's seconds and last reconstruction errors, the seeds' means."""
+        pictures = [
+            log_pretraining(comparison.run.logs / ("pretraining" if len(stacks) == 1 else f"pretraining/seed_{seed}"), stack)
+            for seed, stack in stacks.items()
+        ]
+        write_file(comparison.run.file("rbm_features.png"), pictures[0])
+        figures = {"pretraining_seconds": statistics.fmean(sum(layer.seconds for layer in stack) for stack in stacks.values())}
+        for index in range(len(sizes) - 1):
+            errors = [stack[index].reconstruction_errors[-1] for stack in stacks.values()]
+            figures[f"rbm_{index + 1}_reconstruction_error"] = statistics.fmean(errors)
+        return figures
 
     variants = pretraining_variants(config, stack_for, pretraining)
-    title = "Pre-training, 784-256-256-10"
-    return compare_variants("pretraining", variants, options, plots=("val_accuracy", "loss"), title=title, extra=pretraining_figures)
+    return compare_variants(
+        "pretraining",
+        variants,
+        options,
+        plots=("val_accuracy", "loss"),
+        title="Pre-training, 784-256-256-10",
+        extra=pretraining_figures,
+        seeds=options.seeds or SEEDS,
+    )
 
 
 def pretraining_variants(config: LabConfig, stack_for, pretraining: RBMConfig) -> list:
     """The networks of the comparison, an activation after another: the deep belief net, whose hidden layers
     start from `stack_for(seed)` (a `tfmlp.rbm.RBMLayer` per hidden layer, pre-trained as `pretraining` says),
     then the random starts."""
-    from tfmlp.compare import Variant
+    from tfmlp.compare import SeededVariant, Variant
     from tfmlp.models import mlp_from_config
     from tfmlp.rbm import load_into
 
-    def build(model: ModelConfig, name: str, pretrained: bool):
+    def deep_belief_net(model: ModelConfig, name: str, seed: int):
         network = mlp_from_config(model, name=name)
-        if pretrained:
-            load_into(network, stack_for(config.train.seed))
+        load_into(network, stack_for(seed))
         return network
 
     variants = []
@@ -90,7 +108,9 @@ def pretraining_variants(config: LabConfig, stack_for, pretraining: RBMConfig) -
                 initialization == "rbm",
             )
             details = {"model": dataclasses.asdict(model)} | ({"pretraining": dataclasses.asdict(pretraining)} if pretrained else {})
-            variants.append(
-                Variant(name, lambda model=model, name=name, pretrained=pretrained: build(model, name, pretrained), config.train, details)
-            )
+            if pretrained:
+                build = functools.partial(deep_belief_net, model, name)
+                variants.append(SeededVariant(name, config.train, details, build_for_seed=build))
+            else:
+                variants.append(Variant(name, functools.partial(mlp_from_config, model, name=name), config.train, details))
     return variants

@@ -74,6 +74,8 @@ def parameters(lab: Lab) -> dict[str, Any]:
         values |= {"steps": lab.module.STEPS, "report_every": lab.module.REPORT_EVERY}
     else:
         values["digit"] = None
+    if lab.default_seeds:  # a comparison that trains each network from several seeds
+        values["seeds"] = lab.default_seeds
     return values | {"runs_root": RUNS_ROOT}
 
 
@@ -180,7 +182,7 @@ log_finished_run(log_dir, f"{lab.id}/{log_dir.name}", {"lab": lab.id, **config.t
     "comparison": """\
 from tfmlp.runner import RunOptions
 
-comparison = lab.run(config, RunOptions(runs_root=runs))""",
+comparison = lab.run(config, RunOptions(runs_root=runs$seeds))""",
     "by_hand": """\
 from tfmlp.runner import RunOptions, train_by_hand
 
@@ -318,7 +320,8 @@ def _training(lab: Lab, language: str) -> list[NotebookNode]:
     text = f"## {words['headings']['training']}\n\n" + words["training"][form].format(id=lab.id)
     if form == "single" and lab.kind == "lab":
         text += f"\n\n{words['training']['tf1']}\n\n{_python(_definitions(TF1_SCRIPT, ['train']))}"
-    return [_markdown("training-text", text), _code("training", TRAINING[form])]
+    code = string.Template(TRAINING[form]).substitute(seeds=", seeds=seeds" if "seeds" in parameters(lab) else "")
+    return [_markdown("training-text", text), _code("training", code)]
 
 
 def _charts(lab: Lab, language: str) -> list[NotebookNode]:

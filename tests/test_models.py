@@ -30,6 +30,7 @@ EXPECTED_PARAMETERS = {
     "beyond": 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 10_250,  # augmentation layers hold no weights
     "initializers": 269_322,
     "optimizers": 269_322,
+    "pretraining": 269_322,
 }
 
 
