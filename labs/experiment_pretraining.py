@@ -7,7 +7,7 @@ import statistics
 from labs import COMPARISON_OPTIONS
 from tfmlp.config import IMAGE_PIXELS, LabConfig, ModelConfig, RBMConfig, TrainConfig
 
-TITLE = "Pre-training (a deep belief net of stacked RBMs) vs normal, Xavier and He, 784-256-256-10"
+TITLE = "Pre-training: stacked RBMs (a deep belief net) vs normal, Xavier, He, 784-256-256-10"
 ORIGINAL_ACCURACY = None
 # The `cli.py lab` options it honours: all but --resume (labs.COMPARISON_OPTIONS says why); --seeds sets
 # from how many seeds each network trains, SEEDS by default, each seed with a stack pre-trained from it.
