@@ -62,19 +62,23 @@ def test_the_step_compares_over_seeds_and_honours_seeds() -> None:
 
 
 @pytest.mark.slow
-def test_pre_training_rescues_what_10_2s_start_drowns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """One epoch of pre-training and one of fine tuning, one seed: the lesson already shows. The sigmoid
-    net from 10-2's normal start is saturated and far behind; the deep belief net is not."""
+def test_pre_training_rescues_what_10_2s_start_drowns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One epoch of pre-training and one of fine tuning, one seed, the sigmoid nets alone (the deep belief
+    nets' kind; the ReLU nets build from the same stack, above): the lesson already shows. The sigmoid net
+    from 10-2's normal start is saturated and far behind; the deep belief net is not."""
+    monkeypatch.setattr(pretraining, "ACTIVATIONS", ("sigmoid",))
     lab = labs.get_lab("pretraining")
     comparison: Comparison = lab.run(lab.config.with_training(epochs=1), RunOptions(runs_root=tmp_path, seeds=1))
+    assert [variant.name for variant in comparison.variants] == ["sigmoid_rbm", "sigmoid_normal", "sigmoid_xavier", "sigmoid_he"]
     accuracy = {variant.name: variant.result.test_accuracy for variant in comparison.variants}
-    assert accuracy["sigmoid_rbm"] > accuracy["sigmoid_normal"] + 0.05
-    assert accuracy["sigmoid_rbm"] > 0.93 and accuracy["relu_rbm"] > 0.93
+    assert accuracy["sigmoid_rbm"] > accuracy["sigmoid_normal"] + 0.05 and accuracy["sigmoid_rbm"] > 0.93
     first_cost = {variant.name: variant.result.history["loss"][0] for variant in comparison.variants}
-    assert first_cost["relu_normal"] > 10 * first_cost["relu_rbm"]
+    assert first_cost["sigmoid_normal"] > 3 * first_cost["sigmoid_rbm"]
     printed = capsys.readouterr().out
     assert "RBM 1 (784-256), epoch 1: reconstruction error" in printed and "RBM 2 (256-256), epoch 1" in printed
-    assert printed.count("Pre-trained 2 RBMs without labels") == 1, "one stack per seed, shared by the sigmoid and ReLU nets"
+    assert printed.count("Pre-trained 2 RBMs without labels") == 1, "one stack per seed"
     assert comparison.extra["pretraining_seconds"] > 0 and 0 < comparison.extra["rbm_1_reconstruction_error"] < 0.05
     assert comparison.run.file("rbm_features.png").stat().st_size > 1_000
     assert list((comparison.run.logs / "pretraining").glob("events.out.tfevents.*"))
