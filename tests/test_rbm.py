@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfmlp.config import RBMConfig
+from tfmlp.config import MAX_SEED, RBMConfig
 from tfmlp.data import MnistArrays
 from tfmlp.rbm import contrastive_divergence, initial_parameters, pixel_biases, pretrain_stack, train_rbm
 
@@ -27,9 +27,9 @@ def test_contrastive_divergence_raises_what_the_data_shows_and_lowers_what_the_n
     """With zero weights every hidden and reconstructed unit is on with probability 1/2, whatever is sampled:
     data of ones gives <v h>_data = 1/2 against <v h>_model = 1/4, so the weights rise by 1/4; data of zeros
     gives 0 against 1/4, so they fall by 1/4. The visible biases move by the data minus the reconstruction."""
-    rbm = initial_parameters(visible=4, hidden=3, seed=0)._replace(weights=tf.zeros((4, 3)))
+    rbm = initial_parameters(visible=4, hidden=3, seed=tf.constant([0, 0], tf.int64))._replace(weights=tf.zeros((4, 3)))
     batch = tf.fill((5, 4), pixel)
-    (weights, hidden_bias, visible_bias), reconstruction = contrastive_divergence(rbm, batch, 1, tf.constant([0, 0]))
+    (weights, hidden_bias, visible_bias), reconstruction = contrastive_divergence(rbm, batch, 1, tf.constant([0, 0], tf.int64))
     assert weights.shape == (4, 3) and hidden_bias.shape == (3,) and visible_bias.shape == (4,) and reconstruction.shape == (5, 4)
     np.testing.assert_allclose(weights, np.full((4, 3), sign * 0.25), atol=1e-6)
     np.testing.assert_allclose(hidden_bias, np.zeros(3), atol=1e-6)  # p(h | data) = p(h | reconstruction) = 1/2
@@ -55,7 +55,7 @@ def test_the_second_rbm_learns_from_the_first_ones_hidden_probabilities(images: 
     features = first.hidden_probabilities(images)
     assert features.shape == (len(images), 32) and 0 <= features.min() and features.max() <= 1
     assert np.mean((features > 0.01) & (features < 0.99)) > 0.1, "probabilities, not sampled states"
-    alone = train_rbm(features, 16, QUICK, seed=6)  # the stack trains layer i from seed + i
+    alone = train_rbm(features, 16, QUICK, seed=5, layer=1)
     np.testing.assert_allclose(second.kernel, alone.kernel, rtol=1e-5, atol=1e-7)
     assert second.kernel.shape == (32, 16)
 
@@ -66,6 +66,9 @@ def test_the_same_seed_gives_the_same_weights_and_another_seed_others(images: np
     np.testing.assert_allclose(once.kernel, again.kernel, rtol=1e-5, atol=1e-7)
     assert once.reconstruction_errors == pytest.approx(again.reconstruction_errors, rel=1e-5)
     assert not np.allclose(once.kernel, other.kernel, atol=1e-4)
+    next_layer = train_rbm(images[:500], 16, short, seed=3, layer=1)  # a stack's second layer: streams of its own
+    assert not np.allclose(next_layer.kernel, once.kernel, atol=1e-4) and not np.allclose(next_layer.kernel, other.kernel, atol=1e-4)
+    assert train_rbm(images[:500], 16, short, seed=MAX_SEED).kernel.shape == (784, 16), "any seed a run takes"
 
 
 def test_a_pretrained_layer_initializes_a_sigmoid_dense_layer_that_computes_its_features(images: np.ndarray) -> None:

@@ -73,11 +73,11 @@ class Parameters(NamedTuple):
     visible_bias: tf.Tensor
 
 
-def initial_parameters(visible: int, hidden: int, seed: int, visible_bias: np.ndarray | None = None) -> Parameters:
-    """The practical guide's start: weights from N(0, 0.01) drawn from `seed`, hidden biases 0, and
-    `visible_bias` (zeros if None; `pixel_biases` gives the guide's)."""
+def initial_parameters(visible: int, hidden: int, seed: tf.Tensor, visible_bias: np.ndarray | None = None) -> Parameters:
+    """The practical guide's start: weights from N(0, 0.01) drawn from `seed` (a stateless op's (2,) seed),
+    hidden biases 0, and `visible_bias` (zeros if None; `pixel_biases` gives the guide's)."""
     return Parameters(
-        tf.random.stateless_normal((visible, hidden), seed=[seed, 0], stddev=0.01),
+        tf.random.stateless_normal((visible, hidden), seed=seed, stddev=0.01),
         tf.zeros(hidden),
         tf.zeros(visible) if visible_bias is None else tf.constant(visible_bias, tf.float32),
     )
@@ -106,7 +106,7 @@ def contrastive_divergence(
         parameters: the RBM.
         visible: (batch, visible) probabilities in [0, 1] (pixels, or the layer below's features).
         cd_steps: k.
-        sample_seed: a (2,) int32 seed for this batch's samples (step i of the chain adds i to its second part).
+        sample_seed: a (2,) int64 seed for this batch's samples (step i of the chain adds i to its second part).
 
     Returns:
         (the ascent directions, shaped as `parameters`: batch means, before any learning rate, momentum or
@@ -115,7 +115,7 @@ def contrastive_divergence(
     positive_hidden = hidden_given(parameters, visible)
     hidden, reconstruction = positive_hidden, visible
     for step in range(cd_steps):
-        noise = tf.random.stateless_uniform(tf.shape(hidden), seed=sample_seed + tf.constant([0, 1], tf.int32) * step)
+        noise = tf.random.stateless_uniform(tf.shape(hidden), seed=sample_seed + tf.constant([0, 1], tf.int64) * step)
         reconstruction = visible_given(parameters, tf.cast(noise < hidden, tf.float32))
         hidden = hidden_given(parameters, reconstruction)
     batch = tf.cast(tf.shape(visible)[0], tf.float32)
@@ -137,7 +137,8 @@ def _train_epoch(
     total = tf.constant(0.0)
     for index in tf.range(tf.shape(batches)[0]):
         visible = batches[index]
-        directions, reconstruction = contrastive_divergence(parameters, visible, cd_steps, first_seed + tf.stack([0, index * cd_steps]))
+        sample_seed = first_seed + tf.stack([0, tf.cast(index * cd_steps, tf.int64)])
+        directions, reconstruction = contrastive_divergence(parameters, visible, cd_steps, sample_seed)
         directions = directions._replace(weights=directions.weights - weight_decay * parameters.weights)
         velocities = Parameters(*(momentum * velocity + learning_rate * direction for velocity, direction in zip(velocities, directions)))
         parameters = Parameters(*(parameter + velocity for parameter, velocity in zip(parameters, velocities)))
@@ -153,7 +154,13 @@ def pixel_biases(images: np.ndarray) -> np.ndarray:
 
 
 def train_rbm(
-    images: np.ndarray, hidden: int, config: RBMConfig, seed: int, report: Callable[[int, float], None] | None = None
+    images: np.ndarray,
+    hidden: int,
+    config: RBMConfig,
+    seed: int,
+    report: Callable[[int, float], None] | None = None,
+    *,
+    layer: int = 0,
 ) -> RBMLayer:
     """Train one RBM on `images` by CD-k, without labels.
 
@@ -163,6 +170,8 @@ def train_rbm(
         config: epochs, batch size, learning rate, momentum, weight decay, k.
         seed: decides the initial weights, each epoch's order and every sample.
         report: called with (epoch, reconstruction error) after each epoch, e.g. to print it.
+        layer: which layer of a stack this is: each layer draws from its own streams of `seed`, none
+            shared with another layer or another seed's stack.
 
     Returns:
         The trained layer, with its reconstruction error per epoch and its training seconds.
@@ -171,17 +180,18 @@ def train_rbm(
     if images.ndim != 2 or not len(images) >= config.batch_size:
         raise ValueError(message("rbm.too_few_images", shape=" x ".join(map(str, images.shape)), batch_size=config.batch_size))
     started = time.perf_counter()
-    parameters = initial_parameters(images.shape[1], hidden, seed, pixel_biases(images))
+    stream = layer << 32  # the seeds' second part: the layer's own range, whose first draw is the initial weights
+    parameters = initial_parameters(images.shape[1], hidden, tf.constant([seed, stream], tf.int64), pixel_biases(images))
     velocities = Parameters(*(tf.zeros_like(parameter) for parameter in parameters))
-    order = np.random.default_rng(seed)
-    count = len(images) // config.batch_size  # whole batches: the few left over join the next epoch's shuffle
+    order = np.random.default_rng([seed, layer])
+    count = len(images) // config.batch_size  # whole batches: each epoch leaves out a different few, fewer than a batch
     errors = []
     for epoch in range(config.epochs):
         shuffled = images[order.permutation(len(images))[: count * config.batch_size]]
         momentum = config.initial_momentum if epoch < config.momentum_switch_epoch else config.final_momentum
         settings = tf.constant([config.learning_rate, momentum, config.weight_decay], tf.float32)
         batches = tf.constant(shuffled.reshape(count, config.batch_size, -1))
-        epoch_seed = tf.constant([seed, 1 + epoch * count * config.cd_steps], tf.int32)  # samples never repeat across epochs
+        epoch_seed = tf.constant([seed, stream + 1 + epoch * count * config.cd_steps], tf.int64)  # no two batches share samples
         parameters, velocities, error = _train_epoch(parameters, velocities, batches, epoch_seed, settings, config.cd_steps)
         errors.append(float(error))
         if report:
@@ -208,7 +218,7 @@ def pretrain_stack(
         images: (examples, 784) training images in [0, 1], without labels.
         widths: hidden units per layer, input side first, e.g. (256, 256).
         config: how each RBM trains.
-        seed: the stack's seed; layer i trains from seed + i.
+        seed: the stack's seed (each layer draws from its own streams of it: `train_rbm`'s `layer`).
         report: called with (layer, epoch, reconstruction error) after each epoch.
 
     Returns:
@@ -218,7 +228,7 @@ def pretrain_stack(
     visible = np.asarray(images, dtype=np.float32)
     for index, width in enumerate(widths):
         layer_report = (lambda epoch, error, index=index: report(index, epoch, error)) if report else None
-        layer = train_rbm(visible, width, config, seed + index, layer_report)
+        layer = train_rbm(visible, width, config, seed, layer_report, layer=index)
         stack.append(layer)
         if index + 1 < len(widths):
             visible = layer.hidden_probabilities(visible)
