@@ -23,7 +23,7 @@ ACTIVATIONS = ("sigmoid", "relu")
 # Each RBM (784-256, then 256-256) trains as many epochs over the 55,000 training images as the fine tuning
 # does (`--epochs` shortens both), by CD-1, after Hinton's practical guide (tfmlp.config.RBMConfig).
 PRETRAINING = RBMConfig()
-# Fine tuning exactly as 10-2 and 10-3 train: Adam 0.001, batches of 100, 15 epochs, seed 777. Twelve
+# Fine tuning exactly as 10-2 and 10-3 train: Adam 0.001, batches of 100, 15 epochs, seed 777. 12 to 15
 # minutes for the 8 networks over 3 seeds on two CPU cores; --epochs 5 shows the same in a few. The
 # network's widths are the configuration's; its activation and initializers are each variant's.
 CONFIG = LabConfig(model=ModelConfig(widths=(256, 256), activation="sigmoid", kernel_init="xavier", bias_init="zeros"))
