@@ -1,7 +1,8 @@
 """The lab registry: finds every step's module in this package by its name.
 
 A module named `lab_10_4_deep.py` is step "10-4", `lab_10_x1_backprop.py` is "10-X1",
-`experiment_activations.py` is the comparison experiment "activations", `beyond.py` and
+`experiment_activations.py` is the comparison experiment "activations" (`experiment_batch_sizes.py`
+is "batch-sizes": ids are spelled with hyphens, as module names cannot be), `beyond.py` and
 `beyond_speedrun.py` are "beyond" and "speedrun", steps beyond the original course, and `custom.py`
 is "custom" (any MLP from a configuration file). Each declares `TITLE`, `ORIGINAL_ACCURACY` (None
 where the course published none) and `CONFIG`, its hyperparameters; a step with a network of its own
@@ -257,7 +258,7 @@ def _lab_id(module_name: str) -> str | None:
     if step := _STEP_MODULE.fullmatch(module_name):
         return f"{step.group(1)}-{step.group(2).upper()}"
     if experiment := _EXPERIMENT_MODULE.fullmatch(module_name):
-        return experiment.group(1)
+        return experiment.group(1).replace("_", "-")  # a module name cannot hold a hyphen; ids are spelled with them
     if beyond := _BEYOND_MODULE.fullmatch(module_name):
         return beyond.group(1) or "beyond"
     return "custom" if module_name == "custom" else None

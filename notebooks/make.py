@@ -38,7 +38,7 @@ TF1_SCRIPT = CHECKOUT / "benchmarks" / "tf1_lab.py"
 BACKPROP = CHECKOUT / "tfmlp" / "backprop.py"
 # What `python cli.py lab` lets a learner change, then what a single-model step shows where it sets it.
 BASIC_PARAMETERS = ("epochs", "batch_size", "learning_rate", "seed")
-SCHEDULE_PARAMETERS = ("schedule", "warmup_epochs", "weight_decay", "ema")
+SCHEDULE_PARAMETERS = ("schedule", "warmup_epochs", "weight_decay", "ema", "max_seconds")
 RUNS_ROOT = "runs/notebooks"  # apart from `cli.py lab`'s runs, which `cli.py runs` lists and resumes
 ACTIVATION_LESSONS = ("activations", "10-X1")  # the steps whose lesson is an activation's derivative
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -68,14 +68,14 @@ def parameters(lab: Lab) -> dict[str, Any]:
     (a learning-rate schedule, its steps), the learner's own digit and where the runs go."""
     train, defaults, form = lab.config.train, TrainConfig(), shape(lab)
     values = {name: getattr(train, name) for name in BASIC_PARAMETERS if name in lab.options}
-    if form == "single":
+    if form != "by_hand":
         values |= {name: getattr(train, name) for name in SCHEDULE_PARAMETERS if getattr(train, name) != getattr(defaults, name)}
+    if lab.default_seeds is not None:  # a comparison over seeds
+        values["seeds"] = lab.default_seeds
     if form == "by_hand":
         values |= {"steps": lab.module.STEPS, "report_every": lab.module.REPORT_EVERY}
     else:
         values["digit"] = None
-    if lab.default_seeds:  # a comparison that trains each network from several seeds
-        values["seeds"] = lab.default_seeds
     return values | {"runs_root": RUNS_ROOT}
 
 
@@ -182,7 +182,7 @@ log_finished_run(log_dir, f"{lab.id}/{log_dir.name}", {"lab": lab.id, **config.t
     "comparison": """\
 from tfmlp.runner import RunOptions
 
-comparison = lab.run(config, RunOptions(runs_root=runs$seeds))""",
+comparison = lab.run(config, RunOptions(runs_root=runs))""",
     "by_hand": """\
 from tfmlp.runner import RunOptions, train_by_hand
 
@@ -320,7 +320,9 @@ def _training(lab: Lab, language: str) -> list[NotebookNode]:
     text = f"## {words['headings']['training']}\n\n" + words["training"][form].format(id=lab.id)
     if form == "single" and lab.kind == "lab":
         text += f"\n\n{words['training']['tf1']}\n\n{_python(_definitions(TF1_SCRIPT, ['train']))}"
-    code = string.Template(TRAINING[form]).substitute(seeds=", seeds=seeds" if "seeds" in parameters(lab) else "")
+    code = TRAINING[form]
+    if lab.default_seeds is not None:
+        code = code.replace("RunOptions(runs_root=runs)", "RunOptions(runs_root=runs, seeds=seeds)")
     return [_markdown("training-text", text), _code("training", code)]
 
 

@@ -378,7 +378,16 @@ def test_a_run_builds_its_model_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant"), [("10_2", "10-2"), ("10.4", "10-4"), ("102", "10-2"), ("10 x1", "10-X1"), ("activation", "activations")]
+    ("typed", "meant"),
+    [
+        ("10_2", "10-2"),
+        ("10.4", "10-4"),
+        ("102", "10-2"),
+        ("10 x1", "10-X1"),
+        ("activation", "activations"),
+        ("batch_sizes", "batch-sizes"),
+        ("loss", "losses"),
+    ],
 )
 def test_an_unknown_id_suggests_the_closest(typed: str, meant: str) -> None:
     result = invoke("lab", typed)

@@ -35,7 +35,8 @@ CHOICES = {str(choice) for kind in TYPES if isinstance(kind, click.Choice) for c
 FIELDS = {field.name for section in (ModelConfig, TrainConfig) for field in dataclasses.fields(section)}
 IDENTIFIERS = NAMES | {lab.id for lab in labs.all_labs()} | set(cli.commands) | CHOICES | FIELDS
 NOT_WORDS = re.compile(
-    r"\S*/\S*"  # a path
+    "".join(re.escape(lab.id) + "|" for lab in labs.all_labs() if re.search("[A-Za-z]-[A-Za-z]", lab.id))  # an id such as batch-sizes
+    + r"\S*/\S*"  # a path
     r"|[\w.-]+\.(?:py|json|keras|png|gz|md|csv)(?![A-Za-z0-9])"  # a file's name
     r"|--?[a-z][\w-]*"  # an option
     r"|\w*_\w*"  # a name in snake case: a field, a flag of the CPU

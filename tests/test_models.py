@@ -30,6 +30,8 @@ EXPECTED_PARAMETERS = {
     "beyond": 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 10_250,  # augmentation layers hold no weights
     "initializers": 269_322,
     "optimizers": 269_322,
+    "losses": 269_322,
+    "batch-sizes": 269_322,
     "pretraining": 269_322,
 }
 

@@ -184,6 +184,43 @@ class TensorBoard(keras.callbacks.TensorBoard):
     on_train_end = _writes_named(keras.callbacks.TensorBoard.on_train_end)
 
 
+class TrainingTimeBudget(keras.callbacks.Callback):
+    """Stops training once it has trained for `seconds`: the clock runs while batches train and stops
+    between an epoch's last batch and the next epoch's first (validation, logging), and it starts with
+    the first call of the compiled training, so compiling it counts (about the same for every batch
+    size, and taken from the XLA cache on a later run).
+
+    It looks at the clock where Keras hands control back: where a whole epoch trains in one compiled
+    call (`tfmlp.epoch_step`), `checks_per_epoch` times an epoch (its `pauses`), else after each
+    call (an epoch, where `steps_per_execution` is one). So a run overshoots by at most that stretch,
+    and a stopped epoch counts its batches only (Keras's epoch loss is their mean). The seconds depend
+    on the machine and what else runs on it: two budgets are equal on one machine at one time only.
+
+    Args:
+        seconds: the training time allowed.
+        steps_per_epoch: batches per epoch, to place the checks.
+        checks_per_epoch: how often an epoch looks at the clock (more: a closer stop, more calls).
+        clock: seconds from some start (a test's own clock makes the stop exact).
+    """
+
+    def __init__(
+        self, seconds: float, steps_per_epoch: int, checks_per_epoch: int = 20, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
+        super().__init__()
+        self.seconds, self._clock = seconds, clock
+        self.pauses = frozenset(steps_per_epoch * check // checks_per_epoch for check in range(1, checks_per_epoch)) - {0}
+        self.trained = 0.0  # seconds trained so far
+        self._epoch_started = self._before_epoch = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch_started, self._before_epoch = self._clock(), self.trained
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.trained = self._before_epoch + self._clock() - self._epoch_started
+        if self.trained >= self.seconds:
+            self.model.stop_training = True
+
+
 def tensorboard(log_dir: str | Path) -> keras.callbacks.TensorBoard:
     """Keras's TensorBoard logging as every lab uses it: per-epoch scalars and weight histograms."""
     return TensorBoard(log_dir=str(log_dir), histogram_freq=1)

@@ -10,6 +10,7 @@ gap is read against what the seeds alone move.
 from __future__ import annotations
 
 import dataclasses
+import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from tfmlp.data import MnistArrays, make_datasets, probe_batch
 from tfmlp.diagnostics import layer_gradient_norms
 from tfmlp.files import write_json
 from tfmlp.language import display_width, message, padded
+from tfmlp.losses import loss_function
 from tfmlp.plots import plot_curves_over_seeds
 from tfmlp.runner import RunOptions, diverged_runs_recorded, start_run
 from tfmlp.runs import RunDir
@@ -31,6 +33,8 @@ from tfmlp.seeding import seed_globally
 from tfmlp.spread import Spread
 from tfmlp.summaries import log_finished_run
 from tfmlp.training import Placement, TrainResult, fit_and_evaluate, place
+
+MAX_EPOCH_ROWS = 20  # of the per-epoch table
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,14 @@ class SeedRun:
     """A variant trained from one seed: its result, the gradient norms that reached its layers in its
     first step, and its TensorBoard folder."""
 
-    seed: int
+    train: TrainConfig  # how it trained, from its seed
     result: TrainResult
     initial_gradient_norms: dict[str, float]
     logs: Path
+
+    @property
+    def seed(self) -> int:
+        return self.train.seed
 
     def summary(self) -> dict[str, Any]:
         return {"seed": self.seed, **self.result.metrics(), "initial_gradient_norms": self.initial_gradient_norms}
@@ -175,7 +183,6 @@ def compare_variants(
     title: str = "",
     extra: Callable[[Comparison], dict[str, float]] | None = None,
     seeds: int = 1,
-    callbacks: Callable[[Variant], Sequence[keras.callbacks.Callback]] = lambda variant: (),
 ) -> Comparison:
     """Train each variant on the same data in the same order, from `seeds` seeds, then print and save the comparison.
 
@@ -196,7 +203,6 @@ def compare_variants(
         seeds: runs per variant, from seeds `train.seed`, `train.seed + 1`, ...; with more than one
             the table gives each variant's test accuracy as mean ± std, min, max over them, and a
             seed's TensorBoard logs go to `logs/<variant>/seed_<seed>/`.
-        callbacks: further Keras callbacks for a variant's runs (a fresh list each call).
 
     Returns:
         The results and the run directory (logs per variant under `logs/<variant>/`).
@@ -222,7 +228,7 @@ def compare_variants(
                 seeded = dataclasses.replace(variant, train=dataclasses.replace(variant.train, seed=variant.train.seed + offset))
                 print(f"--- {variant.name}" + (message("compare.seed", seed=seeded.train.seed) if seeds > 1 else ""))
                 logs = run.logs / variant.name if seeds == 1 else run.logs / variant.name / f"seed_{seeded.train.seed}"
-                runs.append(_train_once(experiment_id, run, seeded, logs, arrays, probe, placement, callbacks(seeded)))
+                runs.append(_train_once(experiment_id, run, seeded, logs, arrays, probe, placement))
             results.append(VariantResult(variant.name, runs))
     comparison = Comparison(run, results, arrays)
     print_comparison(comparison)
@@ -248,24 +254,21 @@ def _train_once(
     arrays: MnistArrays,
     probe: tuple[Any, Any],
     placement: Placement,
-    callbacks: Sequence[keras.callbacks.Callback],
 ) -> SeedRun:
     """Train and test `variant` from its seed, logging to `logs`, and add its finished-run summary there."""
     initial_norms: dict[str, float] = {}
 
     def build_and_probe() -> keras.Model:
         model = variant.build_model()
-        initial_norms.update(layer_gradient_norms(model, *probe))
+        initial_norms.update(layer_gradient_norms(model, *probe, loss_function(variant.train.loss)))  # of the cost it trains on
         return model
 
     seed_globally(variant.train.seed, deterministic_ops=variant.train.deterministic)  # every variant from the same seed
     data = make_datasets(arrays, variant.train.batch_size, variant.train.seed)
-    result = fit_and_evaluate(
-        build_and_probe, data, variant.train, placement=placement, callbacks=[*lab_callbacks(logs, *probe, data), *callbacks]
-    )
+    result = fit_and_evaluate(build_and_probe, data, variant.train, placement=placement, callbacks=lab_callbacks(logs, *probe, data))
     trial = f"{experiment_id}/{run.path.name}/{logs.relative_to(run.logs).as_posix()}"
     log_finished_run(logs, trial, {"experiment": experiment_id, "variant": variant.name, **variant.config()}, result, arrays.test)
-    return SeedRun(variant.train.seed, result, initial_norms, logs)
+    return SeedRun(variant.train, result, initial_norms, logs)
 
 
 def print_comparison(comparison: Comparison) -> None:
@@ -278,7 +281,8 @@ def print_comparison(comparison: Comparison) -> None:
     print("\n" + message("compare.per_epoch"))
     print(padded(epoch, epoch_width) + " " + " ".join(f"{name:>{width}}" for name in names))
     epochs = max(len(run.result.history["val_accuracy"]) for v in comparison.variants for run in v.runs)
-    for done in range(epochs):  # a run its clock stopped early leaves its later epochs blank
+    every = -(-epochs // MAX_EPOCH_ROWS)  # a long run (many quick epochs) shows every `every`-th, and its last
+    for done in sorted({*range(every - 1, epochs, every), epochs - 1}):  # a run that stopped earlier leaves its later epochs blank
         cells = [[run.result.history["val_accuracy"][done:][:1] for run in v.runs] for v in comparison.variants]
         means = [statistics.fmean(sum(cell, [])) if any(cell) else None for cell in cells]
         print(f"{done + 1:>{epoch_width}} " + " ".join(f"{mean:>{width}.4f}" if mean is not None else " " * width for mean in means))
@@ -300,4 +304,29 @@ def print_comparison(comparison: Comparison) -> None:
         ]  # fmt: skip
         if spread:
             figures.append(variant.test_accuracy.describe(4))
+        print(f"{variant.name:<{width}}" + "".join(" " + padded(figure, least, ">") for figure, least in zip(figures, widths)))
+
+
+def print_throughput(comparison: Comparison) -> None:
+    """What each variant's training bought, the seeds' means: its batch size, updates per epoch, epochs
+    and updates trained, images and updates per second, and its test accuracy. Mini-batches buy updates:
+    at equal seconds, the size that takes the most useful steps wins."""
+    columns = [
+        message("compare.batch_size"), message("compare.updates_per_epoch"), message("compare.epochs_trained"),
+        message("compare.updates"), message("compare.images_per_second"), message("compare.updates_per_second"),
+        message("compare.test_accuracy"),
+    ]  # fmt: skip
+    width = max(12, *(len(variant.name) for variant in comparison.variants))
+    widths = [max(9, display_width(column)) for column in columns]
+    print("\n" + message("compare.throughput"))
+    print(padded(message("compare.variant"), width) + "".join(" " + padded(column, least, ">") for column, least in zip(columns, widths)))
+    for variant in comparison.variants:
+        batch_size = variant.runs[0].train.batch_size
+        per_epoch = math.ceil(len(comparison.arrays.train) / batch_size)
+        updates = variant.mean(lambda run: run.result.updates)
+        figures = [
+            f"{batch_size:,}", f"{per_epoch:,}", f"{updates / per_epoch:.2f}", f"{updates:,.0f}",
+            f"{variant.mean(lambda run: run.result.samples_per_second):,.0f}",
+            f"{variant.mean(lambda run: run.result.updates / run.result.train_seconds):,.1f}", f"{variant.test_accuracy.mean:.4f}",
+        ]  # fmt: skip
         print(f"{variant.name:<{width}}" + "".join(" " + padded(figure, least, ">") for figure, least in zip(figures, widths)))

@@ -91,6 +91,9 @@ def flag(name: str, value: Any) -> bool:
 
 PRECISIONS = ("auto", "float32", "bfloat16")
 SCHEDULES = ("constant", "cosine")  # of the learning rate: the labs' constant, or cosine decay to zero after a warm-up
+# The cost a run trains on (`tfmlp.losses`): the course's softmax cross-entropy, or the squared error of
+# the softmax's probabilities or of ten sigmoid outputs against the one-hot label (`lab losses`).
+LOSSES = ("cross_entropy", "softmax_mse", "sigmoid_mse")
 
 
 def choice(name: str, value: Any, valid: Iterable[str]) -> str:
@@ -166,6 +169,8 @@ class TrainConfig:
     warmup_epochs: float = 0.0
     weight_decay: float = 0.0  # decoupled from the gradient (AdamW's): each step shrinks weights by lr x this
     ema: bool = False  # end with the exponential moving average of the weights (Keras's use_ema, momentum 0.99)
+    loss: str = "cross_entropy"  # the cost: one of LOSSES (the model outputs logits for every one)
+    max_seconds: float = 0.0  # stop once training has taken this long (validation not counted); 0: train every epoch
 
     def __post_init__(self) -> None:
         integer("epochs", self.epochs, 1)
@@ -180,6 +185,8 @@ class TrainConfig:
         object.__setattr__(self, "warmup_epochs", number("warmup_epochs", self.warmup_epochs, 0.0, self.epochs, high_open=True))
         object.__setattr__(self, "weight_decay", number("weight_decay", self.weight_decay, 0.0, 1.0, high_open=True))
         object.__setattr__(self, "ema", flag("ema", self.ema))
+        choice("loss", self.loss, LOSSES)
+        object.__setattr__(self, "max_seconds", number("max_seconds", self.max_seconds, 0.0, math.inf, high_open=True))
 
 
 @dataclass(frozen=True)

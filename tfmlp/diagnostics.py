@@ -21,14 +21,16 @@ class LayerProbe:
 
     Args:
         model: a built model of logits (any tfmlp factory).
+        loss: the cost whose gradient is measured; None: the one `model` was compiled with, or the
+            course's softmax cross-entropy for a model not compiled yet.
     """
 
-    def __init__(self, model: keras.Model) -> None:
+    def __init__(self, model: keras.Model, loss: keras.losses.Loss | None = None) -> None:
         self.trained_layers = [layer for layer in model.layers if layer.trainable_weights]
         self.activation_layers = [layer for layer in model.layers if isinstance(layer, ACTIVATION_LAYERS)]
         outputs = [layer.output for layer in self.activation_layers]
         self._inside = keras.Model(model.inputs[0], [*outputs, model.outputs[0]])
-        self._loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self._loss = loss or (model.loss if model.compiled else None) or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def measure(self, images: tf.Tensor, labels: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
         """The gradient norm reaching each of `trained_layers`, and the outputs of `activation_layers`."""
@@ -40,13 +42,16 @@ class LayerProbe:
         return [tf.linalg.global_norm(layer_gradients) for layer_gradients in gradients], outputs
 
 
-def layer_gradient_norms(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """The L2 norm of the loss gradient for each layer's trainable weights, input side first.
+def layer_gradient_norms(
+    model: keras.Model, images: np.ndarray, labels: np.ndarray, loss: keras.losses.Loss | None = None
+) -> dict[str, float]:
+    """The L2 norm of the gradient of `loss` (as `LayerProbe` chooses it) for each layer's trainable
+    weights, input side first.
 
     Returns:
         Layer name -> gradient norm, for every layer with trainable weights, in model order.
     """
-    probe = LayerProbe(model)
+    probe = LayerProbe(model, loss)
     norms, _ = probe.measure(tf.convert_to_tensor(images), tf.convert_to_tensor(labels))
     return {layer.name: float(norm) for layer, norm in zip(probe.trained_layers, norms, strict=True)}
 

@@ -263,6 +263,8 @@ def describe_config(config: dict[str, Any], seed: bool = True) -> str:
         else "",
         message("runs.weight_decay", decay=train["weight_decay"]) if train.get("weight_decay") else "",
         message("runs.ema") if train.get("ema") else "",
+        message("runs.loss", loss=train["loss"]) if train.get("loss", "cross_entropy") != "cross_entropy" else "",
+        message("runs.max_seconds", seconds=train["max_seconds"]) if train.get("max_seconds") else "",
         message("runs.batch", size=train["batch_size"]),
         message("runs.steps", count=config["steps"]) if "steps" in config else message("runs.epochs", count=train["epochs"]),
         message("runs.seed", seed=train["seed"]) if seed else "",

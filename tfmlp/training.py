@@ -19,10 +19,12 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfmlp.callbacks import TrainingTimeBudget
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TRAIN_SIZE, TrainConfig, choice
 from tfmlp.data import MnistDatasets
 from tfmlp.epoch_step import WholeEpochTrainer
+from tfmlp.losses import loss_function
 from tfmlp.machine import cpu_description
 from tfmlp.masks import with_threefry_masks
 from tfmlp.models import compiles_under_xla, multiplies_in_bfloat16
@@ -92,6 +94,7 @@ class TrainResult:
     history: dict[str, list[float]]
     model: keras.Model = field(repr=False)
     resumed_from_epoch: int = 0  # epochs restored from a checkpoint; the seconds count the rest only
+    updates: int = 0  # optimizer steps taken in those seconds: batches trained, one update each
 
     def metrics(self) -> dict[str, Any]:
         """The JSON-ready figures: everything but the model."""
@@ -180,7 +183,8 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int) -> float | keras.op
 def compile_model(
     model: keras.Model, config: TrainConfig, *, xla: bool = False, steps_per_execution: int = 1, steps_per_epoch: int | None = None
 ) -> keras.Model:
-    """Compile for the lab: softmax cross-entropy on logits, the configured optimizer, accuracy.
+    """Compile for the lab: the configured cost on logits (the course's softmax cross-entropy unless
+    `config.loss` names another, `tfmlp.losses`), the configured optimizer, accuracy.
 
     Args:
         model: an uncompiled model that outputs logits.
@@ -207,8 +211,8 @@ def compile_model(
     optimizer = OPTIMIZERS[choice("optimizer", config.optimizer, OPTIMIZERS)](learning_rate(config, steps_per_epoch), **options)
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.SparseCategoricalAccuracy("accuracy")],
+        loss=loss_function(config.loss),
+        metrics=[keras.metrics.SparseCategoricalAccuracy("accuracy")],  # an argmax: of logits, as of either probabilities
         steps_per_execution=steps_per_execution,
         jit_compile=True if xla else "auto",
     )
@@ -357,9 +361,10 @@ def fit_and_evaluate(
     Args:
         build_model: returns a fresh uncompiled model (a factory, so it can run inside the scope).
         data: the pipelines from `tfmlp.data`.
-        config: epochs, batch size (already applied to `data`), optimizer, learning rate, and
+        config: epochs, batch size (already applied to `data`), optimizer, learning rate, cost,
             whether ops must be deterministic (which trains without XLA; the switch itself is
-            `seed_globally`'s). Its seed is for `seed_globally`.
+            `seed_globally`'s), and a limit on the training seconds (`TrainingTimeBudget` stops
+            there, within an epoch). Its seed is for `seed_globally`.
         placement: from `place()`; None calls it.
         callbacks: extra Keras callbacks (epoch lines, TensorBoard, ...).
         verbose: Keras's progress output (0 silent, 1 bar, 2 a line per epoch).
@@ -384,17 +389,21 @@ def fit_and_evaluate(
     guards: list[keras.callbacks.Callback] = [DivergenceGuard()]
     if checkpoint_dir:
         guards.append(EpochCheckpoint(checkpoint_dir, start))
+    if config.max_seconds:
+        guards.append(TrainingTimeBudget(config.max_seconds, data.steps_per_epoch))
+    updates_before = int(model.optimizer.iterations)
     started = time.perf_counter()
     trainer = trainer_for(model, data)
     history = _fit(trainer, model, data, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
     train_seconds = time.perf_counter() - started
     test_loss, test_accuracy = trainer.evaluate(data.test, verbose=0)
-    epochs_run = len(history.epoch)
+    epochs_run, updates = len(history.epoch), int(model.optimizer.iterations) - updates_before
+    samples = min(epochs_run * data.train_size, updates * data.batch_size)  # an epoch a callback stopped counts its batches only
     return TrainResult(
         test_accuracy=float(test_accuracy),
         test_loss=float(test_loss),
         train_seconds=train_seconds,
-        samples_per_second=epochs_run * data.train_size / train_seconds,
+        samples_per_second=samples / train_seconds,
         epochs=start.epochs_done + epochs_run,
         device=placement.description,
         history={
@@ -403,4 +412,5 @@ def fit_and_evaluate(
         },
         model=model,
         resumed_from_epoch=start.epochs_done,
+        updates=updates,
     )
