@@ -185,10 +185,11 @@ class TensorBoard(keras.callbacks.TensorBoard):
 
 
 class TrainingTimeBudget(keras.callbacks.Callback):
-    """Stops training once it has trained for `seconds`: the clock runs while batches train and stops
-    between an epoch's last batch and the next epoch's first (validation, logging), and it starts with
-    the first call of the compiled training, so compiling it counts (about the same for every batch
-    size, and taken from the XLA cache on a later run).
+    """Stops training once it has trained for `seconds`: the clock runs while batches train, stops
+    between an epoch's last batch and the next epoch's first (validation, logging), and starts when
+    the first call of the compiled training returns, since that call spends its time compiling. So
+    every run gets that call's batches free: one batch where the diagnostics pause after the first
+    (`Diagnostics`, in every lab's callbacks), else the call's stretch.
 
     It looks at the clock where Keras hands control back: where a whole epoch trains in one compiled
     call (`tfmlp.epoch_step`), `checks_per_epoch` times an epoch (its `pauses`), else after each
@@ -211,12 +212,17 @@ class TrainingTimeBudget(keras.callbacks.Callback):
         self.pauses = frozenset(steps_per_epoch * check // checks_per_epoch for check in range(1, checks_per_epoch)) - {0}
         self.trained = 0.0  # seconds trained so far
         self._epoch_started = self._before_epoch = 0.0
+        self._compiled = False
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch_started, self._before_epoch = self._clock(), self.trained
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self.trained = self._before_epoch + self._clock() - self._epoch_started
+        now = self._clock()
+        if not self._compiled:  # the first call compiled the training: the clock starts as it returns
+            self._compiled, self._epoch_started = True, now
+            return
+        self.trained = self._before_epoch + now - self._epoch_started
         if self.trained >= self.seconds:
             self.model.stop_training = True
 
