@@ -24,7 +24,7 @@ ORIGINAL_LINES = re.compile(r"(Epoch: \d{4} cost = \d+\.\d{9}|Learning Finished!
 # Names that are the same in Korean: the course writes them so (ReLU, Xavier, Adam), or they are what a
 # learner types or a file holds (relu, normal, float32), or an abbreviation (XLA, MLP, NaN).
 NAMES = {
-    "MNIST", "ReLU", "Xavier", "XLA", "TensorBoard", "HParams", "MLP", "API", "NaN", "CPU", "GPU", "JSON", "PNG", "JPEG",
+    "MNIST", "ReLU", "Xavier", "XLA", "RBM", "TensorBoard", "HParams", "MLP", "API", "NaN", "CPU", "GPU", "JSON", "PNG", "JPEG",
     "sigmoid", "tanh", "leaky", "ELU", "SELU", "LeCun", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "Adamax", "Nadam", "AdamW", "EMA",
     "relu", "xavier", "normal", "zeros", "adam", "sgd", "float32", "bfloat16", "python",
 }  # fmt: skip

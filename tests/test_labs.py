@@ -8,7 +8,7 @@ import labs
 from tfmlp.config import LabConfig, TrainConfig
 
 STEPS = ["10-1", "10-2", "10-3", "10-4", "10-5", "10-6", "10-7", "10-8", "10-X1"]
-EXPERIMENTS = ["activations", "architectures", "initializers", "optimizers", "losses", "batch-sizes"]
+EXPERIMENTS = ["activations", "architectures", "initializers", "optimizers", "losses", "batch-sizes", "pretraining"]
 BEYOND = ["beyond", "speedrun"]  # steps beyond the course
 
 

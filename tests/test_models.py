@@ -32,6 +32,7 @@ EXPECTED_PARAMETERS = {
     "optimizers": 269_322,
     "losses": 269_322,
     "batch-sizes": 269_322,
+    "pretraining": 269_322,
 }
 
 

@@ -51,6 +51,19 @@ class Variant:
         return {**self.details, "train": dataclasses.asdict(self.train)}
 
 
+@dataclass(frozen=True)
+class SeededVariant(Variant):
+    """A contestant whose network depends on its seed beyond the weights Keras draws from it (a start
+    pre-trained from that seed, say): `build_for_seed(seed)` builds it for the seed it trains from, in
+    the copies that `compare_variants(seeds=N)` makes for the seeds after the first too."""
+
+    build_model: Callable[[], keras.Model] = dataclasses.field(init=False, repr=False)
+    build_for_seed: Callable[[int], keras.Model] = dataclasses.field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "build_model", lambda: self.build_for_seed(self.train.seed))
+
+
 def sweep(
     config: LabConfig,
     build_model: Callable[[ModelConfig], keras.Model],

@@ -190,6 +190,21 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class RBMConfig:
+    """How each restricted Boltzmann machine of a pre-trained stack trains (`tfmlp.rbm`), after Hinton's
+    "A practical guide to training restricted Boltzmann machines" (2010)."""
+
+    epochs: int = 10
+    batch_size: int = 100
+    learning_rate: float = 0.1
+    initial_momentum: float = 0.5  # while the weights are far from good, big steps would oscillate
+    final_momentum: float = 0.9
+    momentum_switch_epoch: int = 1  # the final momentum from the second epoch on, once the first big strides are made
+    weight_decay: float = 0.0002  # L2, on the weights only: keeps them small, the features smoother
+    cd_steps: int = 1  # k of CD-k: Gibbs steps from the data before the negative statistics are taken
+
+
+@dataclass(frozen=True)
 class LabConfig:
     """A lab step's whole recipe: the model and its training."""
 

@@ -263,3 +263,23 @@ def correct_counts_png(steps: Sequence[int], correct: Sequence[int], title: str)
     axes.set(xlabel=message("charts.steps_trained"), ylabel=message("charts.correct_of_1000"), title=title)
     axes.grid(alpha=0.3)
     return _png_bytes(figure)
+
+
+@_lettered
+def features_png(kernel: np.ndarray, count: int = 64) -> bytes:
+    """The first `count` columns of a (784, units) kernel as 28 x 28 pictures, each scaled to its own
+    largest weight, as PNG bytes: what a first hidden layer looks for in a digit (an RBM's are strokes)."""
+    shown = kernel[:, :count]
+    columns, cell = 8, 28 + 2  # a picture and its margin, in pixels
+    rows = -(-shown.shape[1] // columns)
+    mosaic = np.full((rows * cell, columns * cell), np.nan, dtype=np.float32)  # the margins stay blank
+    for place in range(shown.shape[1]):
+        row, column = divmod(place, columns)
+        weights = shown[:, place]
+        mosaic[row * cell + 1 : row * cell + 29, column * cell + 1 : column * cell + 29] = (weights / np.abs(weights).max()).reshape(28, 28)
+    figure = Figure(figsize=(columns * 0.9, rows * 0.9 + 0.6))
+    axes = figure.subplots()
+    axes.imshow(mosaic, cmap="RdBu_r", vmin=-1, vmax=1)
+    axes.axis("off")
+    axes.set_title(message("charts.rbm_features", count=shown.shape[1], total=kernel.shape[1]), fontsize=9)
+    return _png_bytes(figure)

@@ -6,6 +6,7 @@ as one chart per run (the gradient reaching each layer, dead ReLUs, training aga
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from tfmlp.callbacks import summaries_written
 from tfmlp.config import ModelConfig, TrainConfig
 from tfmlp.data import Split
 from tfmlp.language import message
-from tfmlp.plots import confusion_matrix_png, layers_png, misclassified_png, train_validation_png
+from tfmlp.plots import confusion_matrix_png, features_png, layers_png, misclassified_png, train_validation_png
+from tfmlp.rbm import RBMLayer
 from tfmlp.training import TrainResult
 
 # The HParams table's metric columns, in the order it shows them (the first five ticked):
@@ -142,3 +144,23 @@ def lesson_pictures(log_dir: Path, history: dict[str, list[float]]) -> dict[str,
 
 def _png_to_tensor(png: bytes) -> tf.Tensor:
     return tf.expand_dims(tf.image.decode_png(png, channels=4), 0)
+
+
+def log_pretraining(log_dir: Path, stack: Sequence[RBMLayer]) -> bytes:
+    """Write a pre-trained stack's story under `log_dir`, a run of its own in TensorBoard: each RBM's
+    reconstruction error per epoch (`rbm_<layer>/reconstruction_error`) and the first one's features
+    as pictures (`lessons/rbm_features`, whose PNG bytes it returns).
+
+    Raises:
+        FileNotWritten: the summaries could not be written (a full disk, say).
+    """
+    with summaries_written(log_dir):
+        writer = tf.summary.create_file_writer(str(log_dir))
+        with writer.as_default():
+            for index, layer in enumerate(stack, start=1):
+                for epoch, error in enumerate(layer.reconstruction_errors, start=1):
+                    tf.summary.scalar(f"rbm_{index}/reconstruction_error", error, step=epoch)
+            features = features_png(stack[0].kernel)
+            tf.summary.image("lessons/rbm_features", _png_to_tensor(features), step=0)
+        writer.close()
+    return features
