@@ -85,6 +85,12 @@ def lesson_texts(language: str) -> dict[str, dict[str, str]]:
     return tomllib.loads((_LESSONS / f"{language}.toml").read_text(encoding="utf-8"))
 
 
+def chart_title(lab_id: str) -> str:
+    """The title of a comparison's charts ("Costs, 784-256-256-10"), in the learner's language, as its
+    lesson gives it (`chart`): a chart is read in the language its run was trained in."""
+    return lesson_texts(chosen_language())[lab_id]["chart"]
+
+
 @functools.cache
 def measured() -> dict[str, ExpectedAccuracy]:
     """Every measured command (`python cli.py lab 10-4`, `python cli.py lab beyond --epochs 3`) and its

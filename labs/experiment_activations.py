@@ -1,6 +1,6 @@
 """Experiment: activation functions in a deep network, and the vanishing gradient."""
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Activations in a 6 x 256 net: sigmoid, tanh, ReLU, leaky ReLU, ELU, SELU"
@@ -20,4 +20,4 @@ def run(config: LabConfig, options):
     from tfmlp.models import mlp_from_config
 
     variants = sweep(config, lambda model: mlp_from_config(model, name=f"deep_{model.activation}"), "activation", ACTIVATIONS)
-    return compare_variants("activations", variants, options, plots=("val_accuracy",), title="Activations, 6 x 256")
+    return compare_variants("activations", variants, options, plots=("val_accuracy",), title=chart_title("activations"))

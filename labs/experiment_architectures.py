@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Functional API: skip connections, split-and-merge, an ensemble, vs 10-5"
@@ -45,4 +45,5 @@ def run(config: LabConfig, options):
             "best_member_test_accuracy": max(comparison[name].result.test_accuracy for name in members),
         }
 
-    return compare_variants("architectures", variants, options, plots=("val_accuracy",), title="Architectures", extra=ensemble_accuracy)
+    title = chart_title("architectures")
+    return compare_variants("architectures", variants, options, plots=("val_accuracy",), title=title, extra=ensemble_accuracy)

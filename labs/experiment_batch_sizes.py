@@ -5,7 +5,7 @@
 # (`tfmlp.callbacks.TrainingTimeBudget`), so their figures belong to the machine that ran them.
 import dataclasses
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import TRAIN_SIZE, LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Mini-batches on the 10-3 net: batch 10, 100, 1,000 and all 55,000, at equal epochs and equal seconds"
@@ -57,7 +57,7 @@ def run(config: LabConfig, options):
     from tfmlp.compare import compare_variants, print_throughput
 
     comparison = compare_variants(
-        "batch-sizes", variants(config), options, plots=("val_accuracy",), title="Batch sizes, 784-256-256-10", seeds=options.seeds or SEEDS
+        "batch-sizes", variants(config), options, plots=("val_accuracy",), title=chart_title("batch-sizes"), seeds=options.seeds or SEEDS
     )
     print_throughput(comparison)
     return comparison

@@ -1,6 +1,6 @@
 """Experiment: weight initialization, from the symmetry problem to He."""
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Initializers on the 10-3 net: zeros, normal, 0.01 x normal, Xavier, He"
@@ -20,4 +20,4 @@ def run(config: LabConfig, options):
     from tfmlp.models import mlp_from_config
 
     variants = sweep(config, lambda model: mlp_from_config(model, name=f"nn_{model.kernel_init}"), "kernel_init", INITIALIZERS)
-    return compare_variants("initializers", variants, options, plots=("loss",), title="Initializers, 784-256-256-10")
+    return compare_variants("initializers", variants, options, plots=("loss",), title=chart_title("initializers"))

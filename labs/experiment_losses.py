@@ -4,7 +4,7 @@
 # logits; the cost squashes them (softmax, or a sigmoid per class) and measures them against the label.
 import dataclasses
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Costs on the 10-3 net: softmax cross-entropy vs softmax + MSE vs sigmoid + MSE"
@@ -41,5 +41,5 @@ def run(config: LabConfig, options):
     from tfmlp.compare import compare_variants
 
     return compare_variants(
-        "losses", variants(config), options, plots=("accuracy", "val_accuracy"), title="Costs, 784-256-256-10", seeds=options.seeds or SEEDS
+        "losses", variants(config), options, plots=("accuracy", "val_accuracy"), title=chart_title("losses"), seeds=options.seeds or SEEDS
     )

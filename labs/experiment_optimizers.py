@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Optimizers on the 10-3 net: SGD, momentum, Adagrad, Adadelta, RMSprop, Adam, Adamax, Nadam"
@@ -40,4 +40,4 @@ def run(config: LabConfig, options):
         )
         for name, rate in LEARNING_RATES.items()
     ]
-    return compare_variants("optimizers", variants, options, plots=("loss", "val_accuracy"), title="Optimizers, 784-256-256-10")
+    return compare_variants("optimizers", variants, options, plots=("loss", "val_accuracy"), title=chart_title("optimizers"))

@@ -4,7 +4,7 @@ import dataclasses
 import functools
 import statistics
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import IMAGE_PIXELS, LabConfig, ModelConfig, RBMConfig
 
 TITLE = "Pre-training: stacked RBMs (a deep belief net) vs normal, Xavier, He, 784-256-256-10"
@@ -79,7 +79,7 @@ def run(config: LabConfig, options):
         variants,
         options,
         plots=("val_accuracy", "loss"),
-        title="Pre-training, 784-256-256-10",
+        title=chart_title("pretraining"),
         extra=pretraining_figures,
         seeds=options.seeds or SEEDS,
     )

@@ -1,6 +1,6 @@
 """Lab 10-6: batch normalization, side by side with the same network without it."""
 
-from labs import COMPARISON_OPTIONS
+from labs import COMPARISON_OPTIONS, chart_title
 from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "Batch normalization vs none, 784-32-32-10, side by side"
@@ -22,6 +22,4 @@ def run(config: LabConfig, options):
         return mlp_from_config(model, name="batch_norm" if model.batch_norm else "plain")
 
     variants = sweep(config, network, "batch_norm", [False, True], names=["plain", "batch_norm"])
-    return compare_variants(
-        "10-6", variants, options, plots=("loss", "val_loss", "accuracy", "val_accuracy"), title="Lab 10-6: batch norm vs none"
-    )
+    return compare_variants("10-6", variants, options, plots=("loss", "val_loss", "accuracy", "val_accuracy"), title=chart_title("10-6"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -30,6 +31,16 @@ def test_the_korean_lessons_are_korean_and_have_the_english_ones_labels() -> Non
         lesson = lab.lesson("ko")
         assert all(HANGUL.search(getattr(lesson, field)) for field in (*FIELDS, "title")), lab.id
     assert set(labs.lesson_texts("ko")["labels"]) == set(labs.lesson_texts("en")["labels"])
+
+
+def test_every_comparison_titles_its_charts_in_both_languages(korean: None) -> None:
+    """A comparison's charts are titled from its lesson (`chart`), in the language the run is trained in."""
+    comparisons = [lab for lab in labs.all_labs() if "chart_title(" in inspect.getsource(lab.module)]
+    assert {"10-6", "losses", "pretraining"} <= {lab.id for lab in comparisons}
+    for lab in comparisons:
+        english = labs.lesson_texts("en")[lab.id]["chart"]
+        assert english and not HANGUL.search(english), lab.id
+        assert HANGUL.search(labs.chart_title(lab.id)), f"{lab.id}: the Korean run's charts are titled in Korean"
 
 
 @pytest.mark.parametrize(
