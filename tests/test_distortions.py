@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -14,6 +16,7 @@ from tfmlp.data import MnistArrays
 from tfmlp.distortions import RandomDistortion, bilinear_sample, smoothing_matrix
 from tfmlp.models import compiles_under_xla, mlp
 
+REPOSITORY = Path(__file__).resolve().parent.parent
 SIDE = 28
 BEYOND = {"shift": 0.1, "rotation": 0.03, "zoom": 0.1, "elastic_alpha": 34.0, "elastic_sigma": 4.0}
 
@@ -141,3 +144,14 @@ def test_a_model_that_distorts_saves_and_loads_with_its_strengths(digits: np.nda
 def test_only_square_images_are_distorted() -> None:
     with pytest.raises(ValueError, match="780 pixels are not a square"):
         RandomDistortion(shift=0.1)(np.zeros((2, 780), np.float32), training=True)
+
+
+def test_a_run_whose_model_distorts_loads_in_a_fresh_program(tmp_path: Path) -> None:
+    """`evaluate`, `predict` and the draw page load runs' models in programs that never built one: the
+    layer must be found there (Keras's safe mode runs no code from the file)."""
+    model = mlp([16], augment_shift=0.1, augment_elastic_alpha=20.0)
+    model.save(tmp_path / "model.keras")
+    program = "import sys; from tfmlp.run_models import load_run_model; print(load_run_model(sys.argv[1]).layers[0].elastic_alpha)"
+    done = subprocess.run([sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True, check=False, cwd=REPOSITORY)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "20.0"
