@@ -39,8 +39,8 @@ def test_the_speedrun_was_measured_at_the_labs_best_figure() -> None:
 
 
 def test_beyond_on_a_short_schedule_lands_in_that_schedules_band(tmp_path: Path) -> None:
-    """`lab beyond` trains six minutes; this trains three epochs of the same recipe (its schedule, its
-    augmentation, its averaged weights: the cosine ends at 0 after the third) and asserts the band of
+    """`lab beyond` trains 70 epochs; this trains three epochs of the same recipe (its schedule, its
+    affine and elastic distortions, its averaged weights: the cosine ends at 0 after the third) and asserts the band of
     that command, measured over eight seeds (`labs/measured.toml`, as the full command's runs)."""
     lab, short = labs.get_lab("beyond"), labs.measured()["python cli.py lab beyond --epochs 3"]
     result = lab.run(lab.config.with_training(epochs=3), RunOptions(runs_root=tmp_path))
