@@ -5,7 +5,7 @@ from tfmlp.config import LabConfig, ModelConfig, TrainConfig
 
 TITLE = "The best MLP we can teach: 2 x 1024, affine and elastic distortions, cosine lr, AdamW, EMA, 70 epochs"
 ORIGINAL_ACCURACY = None
-TARGET_ACCURACY = 0.99  # the dropout paper's MLP, 0.989, passed; Simard et al.'s 0.993 is the stretch
+TARGET_ACCURACY = 0.994  # as a mean over seeds: past Simard et al.'s 0.993 (elastic distortions, 784-800-10); 0.995 is the stretch
 TRAINING_BUDGET_SECONDS = 600  # of training, on two CPU cores
 CONFIG = LabConfig(
     model=ModelConfig(

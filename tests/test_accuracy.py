@@ -49,6 +49,7 @@ def test_beyond_on_a_short_schedule_lands_in_that_schedules_band(tmp_path: Path)
 
 
 def test_beyond_was_measured_past_the_target() -> None:
-    """The challenge as data: every measured run of the full command passed 0.99 (three runs: too few for a band)."""
+    """The challenge as data: the measured runs of the full command average past 0.994, and each passed
+    Simard et al.'s MLP, 0.993 (three runs: too few for a band)."""
     lab = labs.get_lab("beyond")
-    assert min(lab.expected.accuracies) >= lab.module.TARGET_ACCURACY
+    assert lab.expected.mean >= lab.module.TARGET_ACCURACY and min(lab.expected.accuracies) > 0.993
