@@ -1,6 +1,6 @@
 """`lab beyond` before and after its distortions moved into XLA, as multiples of the TF1 code's 10-5.
 
-    python benchmarks/beyond.py --epochs 3 --repeats 1
+    python benchmarks/beyond.py --epochs 3 --repeats 2
 
 Each round, one after the other, each in a fresh process, so a slow spell of this shared machine hits
 all three:
