@@ -39,8 +39,8 @@ def test_the_speedrun_was_measured_at_the_labs_best_figure() -> None:
 
 
 def test_beyond_on_a_short_schedule_lands_in_that_schedules_band(tmp_path: Path) -> None:
-    """`lab beyond` trains six minutes; this trains three epochs of the same recipe (its schedule, its
-    augmentation, its averaged weights: the cosine ends at 0 after the third) and asserts the band of
+    """`lab beyond` trains 70 epochs; this trains three epochs of the same recipe (its schedule, its
+    affine and elastic distortions, its averaged weights: the cosine ends at 0 after the third) and asserts the band of
     that command, measured over eight seeds (`labs/measured.toml`, as the full command's runs)."""
     lab, short = labs.get_lab("beyond"), labs.measured()["python cli.py lab beyond --epochs 3"]
     result = lab.run(lab.config.with_training(epochs=3), RunOptions(runs_root=tmp_path))
@@ -49,6 +49,7 @@ def test_beyond_on_a_short_schedule_lands_in_that_schedules_band(tmp_path: Path)
 
 
 def test_beyond_was_measured_past_the_target() -> None:
-    """The challenge as data: every measured run of the full command passed 0.99 (three runs: too few for a band)."""
+    """The challenge as data: the measured runs of the full command average past 0.994, and each passed
+    Simard et al.'s MLP, 0.993 (three runs: too few for a band)."""
     lab = labs.get_lab("beyond")
-    assert min(lab.expected.accuracies) >= lab.module.TARGET_ACCURACY
+    assert lab.expected.mean >= lab.module.TARGET_ACCURACY and min(lab.expected.accuracies) > 0.993

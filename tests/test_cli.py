@@ -431,3 +431,12 @@ def test_runs_lists_each_runs_folder_and_counts_epochs_and_steps_in_words(tmp_pa
     assert f"  {hand_trained}  " in newest and newest.endswith("batch 10, 10000 steps, seed 777") and "epoch" not in newest
     assert f"  {one_epoch}  " in oldest and oldest.endswith("batch 100, 1 epoch, seed 777")
     assert header.index("folder") == newest.index(str(hand_trained)) == oldest.index(str(one_epoch)), "one column"
+
+
+def test_runs_names_beyonds_distortions_and_reads_runs_saved_before_the_elastic_ones() -> None:
+    from tfmlp.runs import describe_config
+
+    beyond = labs.get_lab("beyond").config.to_dict()
+    assert "augmentation 0.1/0.03/0.1, elastic 20/4, adam" in describe_config(beyond)
+    before = {**beyond, "model": {name: value for name, value in beyond["model"].items() if "elastic" not in name}}
+    assert "augmentation 0.1/0.03/0.1, adam" in describe_config(before)

@@ -43,6 +43,8 @@ def test_a_bad_training_field_is_named_with_what_is_valid(fields: dict, message:
         ({"batch_norm_momentum": 1.0}, "batch_norm_momentum must be a number in [0, 1), got 1.0"),
         ({"augment_shift": 0.5}, "augment_shift must be a number in [0, 0.5), got 0.5"),
         ({"augment_rotation": -0.1}, "augment_rotation must be a number in [0, 0.5), got -0.1"),
+        ({"augment_elastic_alpha": 101}, "augment_elastic_alpha must be a number in [0, 100], got 101"),
+        ({"augment_elastic_sigma": 0}, "augment_elastic_sigma must be a number in (0, 16], got 0"),
     ],
 )
 def test_a_bad_model_field_is_named_with_what_is_valid(fields: dict, message: str) -> None:

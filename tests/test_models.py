@@ -27,7 +27,7 @@ EXPECTED_PARAMETERS = {
     "architectures": 1_195_018,
     "custom": 269_322,
     "speedrun": 269_322,
-    "beyond": 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 10_250,  # augmentation layers hold no weights
+    "beyond": 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 10_250,  # the distortion layer holds no weights
     "initializers": 269_322,
     "optimizers": 269_322,
     "losses": 269_322,
@@ -173,13 +173,20 @@ def test_bad_arguments_are_refused_clearly(kwargs: dict, message: str) -> None:
         mlp(**kwargs)
 
 
-def test_augmentation_distorts_training_images_only_and_keeps_xla_away() -> None:
+def test_augmentation_distorts_training_images_only_in_one_layer_xla_compiles() -> None:
+    from tfmlp.distortions import RandomDistortion
     from tfmlp.models import compiles_under_xla
 
-    model = mlp([16], augment_shift=0.1, augment_rotation=0.03, augment_zoom=0.1)
-    assert [layer.name for layer in model.layers[:5]] == ["to_image", "random_shift", "random_rotation", "random_zoom", "to_pixels"]
+    model = mlp([16], augment_shift=0.1, augment_rotation=0.03, augment_zoom=0.1, augment_elastic_alpha=34.0, augment_elastic_sigma=5.0)
+    distortion = model.layers[0]
+    assert isinstance(distortion, RandomDistortion) and distortion.name == "random_distortion"
+    strengths = {name: distortion.get_config()[name] for name in ("shift", "rotation", "zoom", "elastic_alpha", "elastic_sigma")}
+    assert strengths == {"shift": 0.1, "rotation": 0.03, "zoom": 0.1, "elastic_alpha": 34.0, "elastic_sigma": 5.0}
     images = np.random.default_rng(0).random((4, 784)).astype(np.float32)
     np.testing.assert_array_equal(model(images, training=False), model(images, training=False))
     assert not np.allclose(model(images, training=True), model(images, training=True))
-    assert not compiles_under_xla(model) and compiles_under_xla(mlp([16]))
+    assert compiles_under_xla(model) and compiles_under_xla(mlp([16]))
     assert model.count_params() == mlp([16]).count_params()
+    assert not any(isinstance(layer, RandomDistortion) for layer in mlp([16]).layers)  # no distortion asked, none built
+    keras_layers = keras.Sequential([keras.Input((784,)), keras.layers.Reshape((28, 28, 1)), keras.layers.RandomZoom(0.1)])
+    assert not compiles_under_xla(keras_layers)  # Keras's own random image layers, in a model of one's own

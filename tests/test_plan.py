@@ -155,14 +155,30 @@ def test_pauses_return_inside_an_epoch_and_train_the_very_same_weights(small_mni
     assert lines == ["Compiled with XLA, float32, 50 batches per call", "Compiled with XLA, float32, a 50-batch epoch in 5 calls"]
 
 
-def test_a_network_that_augments_its_images_trains_without_xla_an_epoch_per_call_quietly(small_mnist: MnistArrays) -> None:
-    """XLA cannot compile Keras's random image layers: the plan falls back to `steps_per_execution`, without Keras's warning."""
+def test_a_network_that_distorts_its_images_trains_whole_epochs_under_xla(small_mnist: MnistArrays) -> None:
+    """The factories' distortions compile with XLA (`tfmlp.distortions`): `lab beyond` trains as the other steps do."""
+    data = make_datasets(small_mnist, 100, 777)
+    model = build_and_compile(
+        lambda: mlp([16], augment_shift=0.1, augment_elastic_alpha=34.0), data, TrainConfig(epochs=1), on(Machine(AVX512))
+    )
+    assert trains_whole_epochs(model)
+    history = train_epochs(model, data, 0, 1)
+    assert history.history["loss"][0] > 0
+
+
+def test_a_network_of_keras_random_image_layers_trains_without_xla_an_epoch_per_call_quietly(small_mnist: MnistArrays) -> None:
+    """XLA cannot compile Keras's random image layers (in a model of one's own): the plan falls back to
+    `steps_per_execution`, without Keras's warning."""
     import warnings
+
+    def keras_distortions() -> keras.Model:
+        image = [keras.layers.Reshape((28, 28, 1)), keras.layers.RandomTranslation(0.1, 0.1), keras.layers.Flatten()]
+        return keras.Sequential([keras.Input((784,)), *image, keras.layers.Dense(10)])
 
     data = make_datasets(small_mnist, 100, 777)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Keras warns when asked for XLA on a model that has no XLA
-        model = build_and_compile(lambda: mlp([16], augment_shift=0.1), data, TrainConfig(epochs=1), on(Machine(AVX512)))
+        model = build_and_compile(keras_distortions, data, TrainConfig(epochs=1), on(Machine(AVX512)))
     assert model.jit_compile is False and model.steps_per_execution == data.steps_per_epoch
     assert not trains_whole_epochs(model)
 

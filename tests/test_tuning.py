@@ -105,8 +105,12 @@ def test_the_beyond_space_draws_augmentation_schedule_weight_decay_and_epochs() 
         hp = keras_tuner.HyperParameters()
         hp.Float("augmentation", 0.0, 1.5, step=0.25, default=[0.0, 0.5, 1.0, 1.5][seed % 4])
         hp.Choice("schedule", ["constant", "cosine"], default=["constant", "cosine"][seed % 2])
+        hp.Float("elastic_alpha", 0.0, 40.0, step=8.0, default=[0.0, 16.0, 40.0][seed % 3])
         drawn.append(SPACES["beyond"].draw(hp, epochs=5, seed=777))
     assert sorted({round(config.model.augment_shift, 6) for config in drawn}) == [0.0, 0.05, 0.1, 0.15]
+    assert sorted({config.model.augment_elastic_alpha for config in drawn}) == [0.0, 16.0, 40.0]
+    elastic = next(config for config in drawn if config.model.augment_elastic_alpha == 16.0)
+    assert "elastic 16" in describe(elastic) and elastic.model.augments
     assert {config.train.schedule for config in drawn} == {"constant", "cosine"}
     assert all(8 <= config.train.epochs <= 20 and 0.0 <= config.train.weight_decay <= 0.05 for config in drawn)
     cosine = next(config for config in drawn if config.train.schedule == "cosine" and config.model.augments)

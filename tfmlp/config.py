@@ -121,10 +121,12 @@ class ModelConfig:
     dropout_type: str = "standard"
     batch_norm: bool = False
     batch_norm_momentum: float = 0.99
-    # Random distortions of each training image, as Keras's preprocessing layers draw them (none at test):
+    # Random distortions of each training image, drawn afresh every step (`tfmlp.distortions`; none at test):
     augment_shift: float = 0.0  # translation, a fraction of the image's size each way (0.1: up to 2.8 pixels)
     augment_rotation: float = 0.0  # a fraction of a full turn each way (0.03: up to 10.8 degrees)
     augment_zoom: float = 0.0  # a fraction of the size, in or out
+    augment_elastic_alpha: float = 0.0  # elastic displacements (Simard et al. 2003): a smoothed uniform(-1, 1) field x this, in pixels
+    augment_elastic_sigma: float = 4.0  # the Gaussian that smooths the elastic field, its standard deviation in pixels
 
     def __post_init__(self) -> None:
         if not isinstance(self.widths, (list, tuple)) or not all(
@@ -139,11 +141,15 @@ class ModelConfig:
         object.__setattr__(self, "batch_norm_momentum", number("batch_norm_momentum", self.batch_norm_momentum, 0.0, 1.0, high_open=True))
         for name in ("augment_shift", "augment_rotation", "augment_zoom"):
             object.__setattr__(self, name, number(name, getattr(self, name), 0.0, 0.5, high_open=True))
+        object.__setattr__(self, "augment_elastic_alpha", number("augment_elastic_alpha", self.augment_elastic_alpha, 0.0, 100.0))
+        object.__setattr__(
+            self, "augment_elastic_sigma", number("augment_elastic_sigma", self.augment_elastic_sigma, 0.0, 16.0, low_open=True)
+        )
 
     @property
     def augments(self) -> bool:
         """Whether training images are randomly distorted."""
-        return bool(self.augment_shift or self.augment_rotation or self.augment_zoom)
+        return bool(self.augment_shift or self.augment_rotation or self.augment_zoom or self.augment_elastic_alpha)
 
     def parameter_count(self, input_dim: int = IMAGE_PIXELS, num_classes: int = NUM_CLASSES) -> int:
         """Weights the network holds, without building it: a hidden layer with batch norm has no bias

@@ -19,6 +19,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tfmlp.distortions import stateless_seed
 from tfmlp.models import leaf_layers
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -34,16 +35,11 @@ class ThreeFryMasks(keras.layers.Layer):
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         if training and self.dropout.rate > 0:
-            return self.drop(inputs, self.dropout.rate, self._seed())
+            return self.drop(inputs, self.dropout.rate, stateless_seed(self.dropout.seed_generator))
         return inputs
 
     def drop(self, inputs: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
         return tf.nn.experimental.stateless_dropout(inputs, rate=rate, seed=seed, rng_alg="threefry")
-
-    def _seed(self) -> tf.Tensor:
-        """The layer's next seed, as Keras draws and casts it for TensorFlow's stateless ops."""
-        seed = self.dropout.seed_generator.next()
-        return seed if seed.dtype == tf.int32 else tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
 
 
 class ThreeFryAlphaMasks(ThreeFryMasks):

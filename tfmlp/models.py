@@ -8,13 +8,13 @@ Glorot uniform initializer that `tf.contrib.layers.xavier_initializer()` default
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Iterator, Sequence
 
 import keras
 from keras import layers
 
 from tfmlp.config import IMAGE_PIXELS, NUM_CLASSES, ConfigError, ModelConfig, choice
+from tfmlp.distortions import RandomDistortion
 from tfmlp.language import message
 
 INITIALIZERS: dict[str, Callable[[], keras.initializers.Initializer]] = {
@@ -58,6 +58,8 @@ def mlp(
     augment_shift: float = 0.0,
     augment_rotation: float = 0.0,
     augment_zoom: float = 0.0,
+    augment_elastic_alpha: float = 0.0,
+    augment_elastic_sigma: float = 4.0,
     num_classes: int = NUM_CLASSES,
     input_dim: int = IMAGE_PIXELS,
     name: str = "mlp",
@@ -78,8 +80,10 @@ def mlp(
         dropout_type: "standard", or "alpha" (`AlphaDropout`, which keeps SELU's self-normalization).
         batch_norm: normalize each hidden layer's pre-activations.
         batch_norm_momentum: moving-average momentum of batch norm (TF1's `decay`).
-        augment_shift, augment_rotation, augment_zoom: random distortions of each training image
+        augment_shift, augment_rotation, augment_zoom: random affine distortions of each training image
             (`augmentation_layers`; fractions of its size, of a full turn, of its size).
+        augment_elastic_alpha, augment_elastic_sigma: random elastic distortions of each training
+            image (`tfmlp.distortions`: the field's scale and smoothness, in pixels).
         num_classes: logits out.
         input_dim: features in (784 pixels for MNIST).
         name: the model's name in summaries and TensorBoard.
@@ -106,11 +110,12 @@ def mlp(
         augment_shift=augment_shift,
         augment_rotation=augment_rotation,
         augment_zoom=augment_zoom,
+        augment_elastic_alpha=augment_elastic_alpha,
+        augment_elastic_sigma=augment_elastic_sigma,
     )
     check_names(config)
-    settings = dataclasses.asdict(config)
-    distortions = [settings.pop(field) for field in ("augment_shift", "augment_rotation", "augment_zoom")]
-    model = keras.Sequential([keras.Input(shape=(input_dim,)), *augmentation_layers(*distortions, input_dim)], name=name)
+    settings = {name: value for name, value in dataclasses.asdict(config).items() if not name.startswith("augment_")}
+    model = keras.Sequential([keras.Input(shape=(input_dim,)), *augmentation_layers(config)], name=name)
     for index, width in enumerate(settings.pop("widths"), start=1):
         for layer in hidden_block(width, index, **settings):
             model.add(layer)
@@ -328,28 +333,30 @@ def leaf_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
 
 
 def compiles_under_xla(model: keras.Model) -> bool:
-    """Whether XLA can compile every layer (Keras marks its random image layers as not)."""
+    """Whether XLA can compile every layer (Keras marks its random image layers as not; tfmlp's
+    `RandomDistortion`, which the factories build, it can)."""
     return all(getattr(layer, "supports_jit", True) for layer in leaf_layers(model))
 
 
-def augmentation_layers(shift: float, rotation: float, zoom: float, input_dim: int = IMAGE_PIXELS) -> list[keras.layers.Layer]:
-    """Random distortions of each training image, Keras's preprocessing layers on the 28 x 28 picture
-    (inactive outside training): `[]` when all three are 0.
+def augmentation_layers(config: ModelConfig) -> list[keras.layers.Layer]:
+    """The random distortions of each training image that `config` asks for, as one layer that XLA
+    compiles (`tfmlp.distortions.RandomDistortion`, inactive outside training): `[]` when it asks for none.
 
-    A network that sees every digit shifted, turned and scaled a little learns what stays the same:
-    the shape, not its position on the grid. It is the one idea that takes an MLP past 0.99.
+    A network that sees every digit shifted, turned, scaled and bent a little learns what stays the
+    same: the shape, not its position on the grid. It is the one idea that takes an MLP past 0.99.
     """
-    if not (shift or rotation or zoom):
+    if not config.augments:
         return []
-    side = math.isqrt(input_dim)
-    distortions: list[keras.layers.Layer] = []
-    if shift:
-        distortions.append(layers.RandomTranslation(shift, shift, fill_mode="constant", name="random_shift"))
-    if rotation:
-        distortions.append(layers.RandomRotation(rotation, fill_mode="constant", name="random_rotation"))
-    if zoom:
-        distortions.append(layers.RandomZoom(zoom, fill_mode="constant", name="random_zoom"))
-    return [layers.Reshape((side, side, 1), name="to_image"), *distortions, layers.Flatten(name="to_pixels")]
+    return [
+        RandomDistortion(
+            shift=config.augment_shift,
+            rotation=config.augment_rotation,
+            zoom=config.augment_zoom,
+            elastic_alpha=config.augment_elastic_alpha,
+            elastic_sigma=config.augment_elastic_sigma,
+            name="random_distortion",
+        )
+    ]
 
 
 def multiplies_in_bfloat16(model: keras.Model) -> bool:

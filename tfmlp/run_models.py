@@ -14,9 +14,13 @@ from pathlib import Path
 import keras
 
 from tfmlp.data import MnistArrays, make_datasets
+from tfmlp.distortions import RandomDistortion
 from tfmlp.files import DamagedFile, read_json
 from tfmlp.language import message
 from tfmlp.runs import RunDir
+
+# tfmlp's own layers that saved models hold (`lab beyond`'s distortions), found by name in any program that loads runs.
+CUSTOM_LAYERS = {"RandomDistortion": RandomDistortion}
 
 
 def load_run_model(run_dir: str | Path) -> keras.Model:
@@ -39,7 +43,7 @@ def load_run_model(run_dir: str | Path) -> keras.Model:
     if not path.is_file():
         raise ValueError(message("inference.no_model", run=run_dir))
     _check_archive(path)
-    return keras.saving.load_model(path, safe_mode=True)
+    return keras.saving.load_model(path, safe_mode=True, custom_objects=CUSTOM_LAYERS)
 
 
 def _check_archive(path: Path) -> None:

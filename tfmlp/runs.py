@@ -257,6 +257,9 @@ def describe_config(config: dict[str, Any], seed: bool = True) -> str:
         message("runs.dropout", rate=model["dropout_rate"]) if model["dropout_rate"] else "",
         message("runs.batch_norm") if model["batch_norm"] else "",
         message("runs.augmentation", shift=distortions[0], rotation=distortions[1], zoom=distortions[2]) if any(distortions) else "",
+        message("runs.elastic", alpha=model["augment_elastic_alpha"], sigma=model["augment_elastic_sigma"])
+        if model.get("augment_elastic_alpha")
+        else "",
         f"{train['optimizer']} {train['learning_rate']}",
         message("runs.schedule", schedule=train["schedule"], count=train["warmup_epochs"])
         if train.get("schedule", "constant") != "constant"

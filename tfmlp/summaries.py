@@ -48,7 +48,7 @@ SHOWN = ("lab", "variant", "model.widths", "model.kernel_init", "model.dropout_r
 SEARCHED = {
     "depth": float, "width": float, "activation": str, "kernel_init": str, "dropout_rate": float,
     "batch_norm": bool, "batch_size": float, "learning_rate": float, "optimizer": str,
-    "augmentation": float, "schedule": str, "weight_decay": float, "epochs": float,
+    "augmentation": float, "elastic_alpha": float, "schedule": str, "weight_decay": float, "epochs": float,
 }  # fmt: skip
 _DATA_TYPES = {
     bool: api_pb2.DATA_TYPE_BOOL,

@@ -245,7 +245,8 @@ def build_and_compile(
     epoch's batches per call through Keras's `steps_per_execution`, or one batch under a strategy
     (Keras 3.15 fails there with a while-loop error). A model with nothing to multiply in bfloat16
     (softmax regression: its one layer is the float32 logits) is compiled as float32 is, and one
-    with layers XLA cannot compile (Keras's random image layers: augmentation) without XLA.
+    with layers XLA cannot compile (Keras's random image layers, in a model of your own; the factories
+    distort images with `tfmlp.distortions`, which XLA compiles) without XLA.
     """
     plan = placement.plan(config)
     with precision_policy(plan.precision):
@@ -253,7 +254,7 @@ def build_and_compile(
     if plan.precision == "bfloat16" and not multiplies_in_bfloat16(model):
         plan = placement.plan(dataclasses.replace(config, precision="float32"))
     one_device = plan.distribution == "one device" and not tf.distribute.has_strategy()
-    xla = plan.xla and one_device and compiles_under_xla(model)  # not Keras's random image layers
+    xla = plan.xla and one_device and compiles_under_xla(model)  # not Keras's random image layers, in a model of one's own
     whole_epochs = xla and plan.whole_epochs and data.train_size % data.batch_size == 0
     return compile_model(
         model,

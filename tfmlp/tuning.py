@@ -61,6 +61,7 @@ OBJECTIVE = "val_accuracy"
 BAYESIAN_RANDOM_TRIALS = 6
 # Augmentation at strength 1, as `lab beyond` distorts: shift, rotation, zoom (`ModelConfig.augment_*`).
 AUGMENTATION_AT_STRENGTH_ONE = (0.1, 0.03, 0.1)
+ELASTIC_ALPHA_STEP = 8.0  # pixels: the elastic strengths a search tries (0, 8, ..., smoothed by the default sigma of 4)
 
 
 def search_role() -> str:
@@ -116,6 +117,7 @@ class SearchSpace:
     batch_sizes: tuple[int, ...] = (32, 64, 100, 128, 256)
     # Beyond the course (`lab beyond`); the defaults leave them out of the search:
     augmentation: tuple[float, float] = (0.0, 0.0)  # strength: 1 distorts as `lab beyond` does (shift 0.1, rotation 0.03, zoom 0.1)
+    elastic_alpha: tuple[float, float] = (0.0, 0.0)  # elastic distortions' scale in pixels (`ModelConfig.augment_elastic_alpha`)
     schedules: tuple[str, ...] = ("constant",)
     weight_decay: tuple[float, float] = (0.0, 0.0)
     epochs: tuple[int, int] | None = None  # None: every trial trains `tune --epochs`
@@ -140,6 +142,7 @@ class SearchSpace:
             "batch_norm": _options("batch_norm", self.batch_norm, flag),
             "batch_sizes": _options("batch_sizes", self.batch_sizes, lambda name, value: integer(name, value, 1, TRAIN_SIZE, training_set)),
             "augmentation": _range("augmentation", self.augmentation, lambda name, value: number(name, value, 0.0, 4.0)),
+            "elastic_alpha": _range("elastic_alpha", self.elastic_alpha, lambda name, value: number(name, value, 0.0, 100.0)),
             "schedules": _options("schedules", self.schedules, lambda name, value: choice(name, value, SCHEDULES)),
             "weight_decay": _range("weight_decay", self.weight_decay, lambda name, value: number(name, value, 0.0, 1.0, high_open=True)),
             "epochs": None if self.epochs is None else _range("epochs", self.epochs, lambda name, value: integer(name, value, 1)),
@@ -168,6 +171,7 @@ class SearchSpace:
             augment_shift=shift,
             augment_rotation=rotation,
             augment_zoom=zoom,
+            augment_elastic_alpha=float(_drawn(hp.Float, "elastic_alpha", self.elastic_alpha, step=ELASTIC_ALPHA_STEP)),
         )
         schedule = hp.Choice("schedule", list(self.schedules)) if len(self.schedules) > 1 else self.schedules[0]
         epochs = int(_drawn(hp.Int, "epochs", self.epochs)) if self.epochs else epochs
@@ -227,6 +231,7 @@ SPACES = {
         learning_rate=(5e-4, 2e-3),
         batch_sizes=(100, 200),
         augmentation=(0.0, 1.5),
+        elastic_alpha=(0.0, 40.0),
         schedules=("constant", "cosine"),
         weight_decay=(0.0, 0.05),
         epochs=(8, 20),
@@ -409,6 +414,7 @@ def describe(config: LabConfig) -> str:
         f"{train.optimizer} {train.learning_rate:.2g}",
         message("tuning.batch", size=train.batch_size),
         message("tuning.augmentation", strength=f"{model.augment_shift / AUGMENTATION_AT_STRENGTH_ONE[0]:.2g}") if model.augments else "",
+        message("tuning.elastic", alpha=f"{model.augment_elastic_alpha:g}") if model.augment_elastic_alpha else "",
         train.schedule if train.schedule != "constant" else "",
         message("tuning.weight_decay", decay=f"{train.weight_decay:.2g}") if train.weight_decay else "",
         message("runs.epochs", count=train.epochs) if model.augments or train.schedule != "constant" else "",
