@@ -2,7 +2,8 @@
 
 Keras documents overriding `train_step` in a `keras.Model` subclass as the way to customize `fit`. A
 lab's network is any plain Keras model (a `keras.Sequential` of Dense and Dropout layers, say), and
-it must stay one: it is saved as `model.keras`, which loads with `keras.saving.load_model` alone. So
+it must stay one: it is saved as `model.keras`, which loads with `keras.saving.load_model` alone (a
+network with tfmlp's own layers, `lab beyond`'s `RandomDistortion`, with tfmlp imported too). So
 the subclass wraps the network instead of replacing it: its forward pass is the network's, its
 variables are the network's, its optimizer is the network's own object, and its loss and metrics are
 made from the network's compile settings. Training the trainer trains the network.
