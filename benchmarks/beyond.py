@@ -4,9 +4,10 @@
 
 Each round, one after the other, each in a fresh process, so a slow spell of this shared machine hits
 all three:
-- yesterday's beyond: the same network behind Keras's RandomTranslation, RandomRotation and RandomZoom,
-  which XLA cannot compile (so it trained through Keras's `steps_per_execution` loop);
-- today's beyond (`labs/beyond.py`): affine and elastic distortions in one XLA-compiled layer
+- keras-layers: the same network behind Keras's RandomTranslation, RandomRotation and RandomZoom,
+  which XLA cannot compile (so it trains through Keras's `steps_per_execution` loop), on the 60-epoch
+  schedule `lab beyond` had with them;
+- compiled: `lab beyond` as it is (`labs/beyond.py`): affine and elastic distortions in one XLA-compiled layer
   (`tfmlp.distortions`), a whole epoch per call;
 - the original TF1 code's 10-5, 15 epochs (`benchmarks/tf1_lab.py`).
 The two beyonds train `--epochs` epochs; each epoch is timed, and its whole schedule's seconds are
@@ -32,10 +33,10 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 sys.path.insert(0, str(REPOSITORY / "benchmarks"))
 
-YESTERDAYS_EPOCHS = 60  # the recipe's schedule before elastic distortions (test accuracy 0.9925 over 3 seeds)
+KERAS_LAYERS_EPOCHS = 60  # the recipe's schedule before elastic distortions (test accuracy 0.9925 over 3 seeds)
 
 
-def yesterdays_beyond() -> Any:
+def beyond_with_keras_layers() -> Any:
     """`lab beyond`'s network as it was: Keras's random image layers, then 784 -> (1024, ReLU, dropout 0.2) x 2 -> 10."""
     import keras
     from keras import layers
@@ -53,7 +54,7 @@ def yesterdays_beyond() -> Any:
 
 
 def train_one(which: str, epochs: int) -> dict[str, Any]:
-    """Train yesterday's or today's beyond `epochs` epochs, as `cli.py lab beyond` would (its seed, its
+    """Train beyond with Keras's image layers or as it is, `epochs` epochs, as `cli.py lab beyond` would (its seed, its
     schedule for that many epochs), timing each epoch."""
     import keras
 
@@ -80,9 +81,9 @@ def train_one(which: str, epochs: int) -> dict[str, Any]:
 
     clock = EpochClock()
     seed_globally(config.train.seed)
-    build = yesterdays_beyond if which == "yesterday" else lab.build_model
+    build = beyond_with_keras_layers if which == "keras-layers" else lab.build_model
     result = fit_and_evaluate(build, load_mnist(config.train.batch_size, config.train.seed), config.train, callbacks=[clock])
-    full = YESTERDAYS_EPOCHS if which == "yesterday" else lab.config.train.epochs
+    full = KERAS_LAYERS_EPOCHS if which == "keras-layers" else lab.config.train.epochs
     projected = clock.seconds[0] + (full - 1) * statistics.median(clock.seconds[1:] or clock.seconds)
     return {"train_seconds": result.train_seconds, "epoch_seconds": clock.seconds, "full_epochs": full, "projected": projected}
 
@@ -99,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3, help="epochs each beyond trains [default: 3]")
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--one", choices=("yesterday", "today"), help=argparse.SUPPRESS)  # a child process
+    parser.add_argument("--one", choices=("keras-layers", "compiled"), help=argparse.SUPPRESS)  # a child process
     arguments = parser.parse_args()
     if arguments.one:
         print(json.dumps(train_one(arguments.one, arguments.epochs)))
@@ -109,7 +110,7 @@ def main() -> None:
     from tfmlp.machine import cpu_description
 
     print(f"CPU: {cpu_description()}", flush=True)
-    ratios: dict[str, list[float]] = {"yesterday": [], "today": []}
+    ratios: dict[str, list[float]] = {"keras-layers": [], "compiled": []}
     for _ in range(arguments.repeats):
         runs = {which: measure(which, arguments.epochs) for which in ratios}
         tf1 = speed.measure("tf1", "10-5", 15)["train_seconds"]
@@ -118,11 +119,11 @@ def main() -> None:
             epochs = ", ".join(f"{seconds:.1f}" for seconds in run["epoch_seconds"])
             ratios[which].append(run["projected"] / tf1)
             print(
-                f"{which}'s beyond: epochs of {epochs} s; {run['full_epochs']} epochs projected at {run['projected']:.0f} s,"
+                f"beyond, {which}: epochs of {epochs} s; {run['full_epochs']} epochs projected at {run['projected']:.0f} s,"
                 f" {ratios[which][-1]:.1f}x the TF1 10-5",
                 flush=True,
             )
-    print(f"\nMedians of {arguments.repeats}: " + ", ".join(f"{which}'s beyond {statistics.median(r):.1f}x" for which, r in ratios.items()))
+    print(f"\nMedians of {arguments.repeats}: " + ", ".join(f"beyond {which} {statistics.median(r):.1f}x" for which, r in ratios.items()))
 
 
 if __name__ == "__main__":
