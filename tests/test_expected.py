@@ -65,7 +65,26 @@ def test_a_measured_run_falls_in_the_band_of_the_others_all_but_once_at_most(lab
     runs of one machine understate. One is allowed, because training has a tail heavier than a
     normal's: 10-4's seed 783 scored 0.9725 on both CPUs, 4.3σ below its 16 other draws.
     """
-    accuracies = labs.get_lab(lab_id).expected.accuracies
+    outside = outside_the_others_band(labs.get_lab(lab_id).expected.accuracies)
+    assert len(outside) <= 1, f"{lab_id}: {'; '.join(outside)}"
+
+
+COMPARISON_NETWORKS = [(command, network) for command, networks in labs.measured_variants().items() for network in networks]
+
+
+def test_every_comparison_with_a_slow_test_is_measured() -> None:
+    assert {command.split()[3] for command, _ in COMPARISON_NETWORKS} == {"losses", "batch-sizes", "pretraining"}
+
+
+@pytest.mark.parametrize(("command", "network"), COMPARISON_NETWORKS)
+def test_every_network_of_a_comparison_is_measured_as_a_step_is(command: str, network: str) -> None:
+    """Eight seeds at least, and each run in the band of the others but once at most, as for the steps."""
+    outside = outside_the_others_band(labs.measured_variants()[command][network].accuracies)
+    assert len(outside) <= 1, f"{network} of `{command}`: {'; '.join(outside)}"
+
+
+def outside_the_others_band(accuracies: list[float]) -> list[str]:
+    """Each run that falls outside the ±4σ band of the other runs, a line each (at least `MIN_RUNS` runs asserted)."""
     assert len(accuracies) >= MIN_RUNS
     outside = []
     for index, accuracy in enumerate(accuracies):
@@ -73,7 +92,7 @@ def test_a_measured_run_falls_in_the_band_of_the_others_all_but_once_at_most(lab
         mean, spread = statistics.fmean(others), SIGMAS * statistics.stdev(others)
         if not mean - spread <= accuracy <= mean + spread:
             outside.append(f"run {index + 1}, {accuracy:.4f}, outside {mean:.4f} ± {spread:.4f}")
-    assert len(outside) <= 1, f"{lab_id}: {'; '.join(outside)}"
+    return outside
 
 
 def test_neighbouring_steps_have_disjoint_bands_so_a_swapped_initializer_fails() -> None:

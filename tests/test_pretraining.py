@@ -83,9 +83,10 @@ def test_one_epoch_of_each_start_lands_in_its_measured_band(
     assert saved["variants"]["sigmoid_rbm"]["pretraining"]["epochs"] == 1
 
 
-def test_the_bands_of_one_epoch_say_pre_training_rescues_what_10_2s_start_drowns() -> None:
-    """The lesson as data: after one epoch, every measured run of the sigmoid deep belief net beats every run of
-    the sigmoid net from 10-2's start, and their bands are far apart, so the test above fails a swapped start."""
+def test_the_bands_of_one_epoch_say_pre_training_gives_the_sigmoid_net_its_head_start() -> None:
+    """The lesson as data: after one epoch the band of the sigmoid deep belief net lies above those of every random
+    start, 10-2's normal one by more than ten points, so the test above fails a network started the wrong way."""
     measured = labs.measured_variants()[COMMAND]
-    dbn, normal = measured["sigmoid_rbm"], measured["sigmoid_normal"]
-    assert dbn.band()[0] > normal.band()[1] + 0.02
+    dbn_low = measured["sigmoid_rbm"].band()[0]
+    assert dbn_low > measured["sigmoid_normal"].band()[1] + 0.1
+    assert all(dbn_low > measured[f"sigmoid_{start}"].band()[1] for start in ("xavier", "he"))
