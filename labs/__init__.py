@@ -95,7 +95,7 @@ def measured() -> dict[str, ExpectedAccuracy]:
 
 @functools.cache
 def measured_variants() -> dict[str, dict[str, ExpectedAccuracy]]:
-    """Every measured comparison's command (`python cli.py lab losses --epochs 1`) and, for each network it
+    """Every measured comparison's command (`python cli.py lab losses --epochs 2`) and, for each network it
     trains (`softmax_mse`), that network's runs over seeds and machines, as `measured.toml` holds them."""
     return read_measured_variants(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
 

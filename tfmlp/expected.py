@@ -70,7 +70,7 @@ class ExpectedAccuracy:
 
     @property
     def name(self) -> str:
-        """What was measured, for messages: "`python cli.py lab 10-4`", "softmax_mse of `python cli.py lab losses --epochs 1`"."""
+        """What was measured, for messages: "`python cli.py lab 10-4`", "softmax_mse of `python cli.py lab losses --epochs 2`"."""
         return f"{self.variant + ' of ' if self.variant else ''}`{self.command}`"
 
     @property
