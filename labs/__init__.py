@@ -21,7 +21,8 @@ changes the network it names, and only that.
 Every step's lesson (what changed, why, what to look at in TensorBoard) is text, not code: one file
 per language in `lessons/` (`en.toml`, `ko.toml`), which `cli.py explain` prints. Every step's
 measured test accuracies are data too, one file for all (`measured.toml`): the bands the accuracy
-tests assert, and README's results tables (`python -m labs` writes them).
+tests assert, and README's results tables (`python -m labs` writes them); a comparison's are a spread
+per network it trains, each with its band (`measured_variants()`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from types import ModuleType
 from typing import Any
 
 from tfmlp.config import LabConfig, ModelConfig
-from tfmlp.expected import ExpectedAccuracy, read_measured
+from tfmlp.expected import ExpectedAccuracy, read_measured, read_measured_variants
 from tfmlp.language import LANGUAGES, chosen_language, message
 
 _LESSONS = Path(__file__).parent / "lessons"
@@ -96,6 +97,13 @@ def measured() -> dict[str, ExpectedAccuracy]:
     """Every measured command (`python cli.py lab 10-4`, `python cli.py lab beyond --epochs 3`) and its
     runs over seeds and machines, as `measured.toml` holds them."""
     return read_measured(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
+
+
+@functools.cache
+def measured_variants() -> dict[str, dict[str, ExpectedAccuracy]]:
+    """Every measured comparison's command (`python cli.py lab losses --epochs 2`) and, for each network it
+    trains (`softmax_mse`), that network's runs over seeds and machines, as `measured.toml` holds them."""
+    return read_measured_variants(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
 
 
 class UnknownLabError(KeyError):

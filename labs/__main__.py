@@ -1,10 +1,11 @@
 """`python -m labs`: the tables of measured results, made from the measured runs (`measured.toml`).
 
-Two tables, each in English and Korean: the READMEs' steps table (after the line `STEPS_MARKER`: the
-course's figure and ours pooled over every draw) and the results page's table (after `RESULTS_MARKER`
-in docs/results.md and docs/results.ko.md: each machine's seeds beside the pool). This writes all four
-again from the data, and `tests/test_readme.py` fails while any differs from it, so the figures a
-learner reads are the ones the accuracy tests assert.
+Three tables, each in English and Korean: the READMEs' steps table (after the line `STEPS_MARKER`: the
+course's figure and ours pooled over every draw), and on the results page (docs/results.md and
+docs/results.ko.md) the steps' table (after `RESULTS_MARKER`: each machine's seeds beside the pool)
+and the comparisons' (after `COMPARISONS_MARKER`: each network of a short comparison command, pooled,
+with the band its test asserts). This writes all six again from the data, and `tests/test_readme.py`
+fails while any differs from it, so the figures a learner reads are the ones the accuracy tests assert.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tfmlp.expected import Measured
 
 STEPS_MARKER = "<!-- steps: made by `python -m labs` from labs/measured.toml; edit the data, not the table -->"
 RESULTS_MARKER = "<!-- results: made by `python -m labs` from labs/measured.toml; edit the data, not the table -->"
+COMPARISONS_MARKER = "<!-- comparisons: made by `python -m labs` from labs/measured.toml; edit the data, not the table -->"
 
 
 def spread(accuracies: list[float] | tuple[float, ...]) -> str:
@@ -68,30 +70,43 @@ def steps_table(language: str) -> str:
     return "\n".join(lines)
 
 
-# Which page holds which table, in each language: (marker, how to make the table).
+def comparisons_table(language: str) -> str:
+    """Every network of every measured comparison command, one row each: its runs pooled (copies once)
+    and the band its test asserts, in `language`'s words."""
+    command, network, ours, band = labs.lesson_texts(language)["labels"]["comparisons_columns"]
+    lines = [f"| {command} | {network} | {ours} | {band} |", "|---|---|---|---|"]
+    for measured_command, networks in labs.measured_variants().items():
+        for name, expected in networks.items():
+            tested = "{:.4f} – {:.4f}".format(*expected.band()) if expected.has_band else "–"
+            lines.append(f"| `{measured_command}` | {name} | {spread(expected.accuracies)} ({len(expected.accuracies)}) | {tested} |")
+    return "\n".join(lines)
+
+
+# Which page holds which tables, in each language: (marker, language, how to make the table) each.
 PAGES = {
-    "README.md": (STEPS_MARKER, "en", steps_table),
-    "README.ko.md": (STEPS_MARKER, "ko", steps_table),
-    "docs/results.md": (RESULTS_MARKER, "en", results_table),
-    "docs/results.ko.md": (RESULTS_MARKER, "ko", results_table),
+    "README.md": [(STEPS_MARKER, "en", steps_table)],
+    "README.ko.md": [(STEPS_MARKER, "ko", steps_table)],
+    "docs/results.md": [(RESULTS_MARKER, "en", results_table), (COMPARISONS_MARKER, "en", comparisons_table)],
+    "docs/results.ko.md": [(RESULTS_MARKER, "ko", results_table), (COMPARISONS_MARKER, "ko", comparisons_table)],
 }
 
 
 def with_table(page: str, name: str) -> str:
-    """`page` (the text of `name`, a key of `PAGES`) with the table after its marker made again from the data.
+    """`page` (the text of `name`, a key of `PAGES`) with each table after its marker made again from the data.
 
     Raises:
-        ValueError: the page has no marker line.
+        ValueError: the page lacks a marker line.
     """
-    marker, language, table = PAGES[name]
     lines = page.split("\n")
-    if marker not in lines:
-        raise ValueError(f"no table marker in {name}; put this line before its table: {marker}")
-    start = lines.index(marker) + 1
-    end = start
-    while end < len(lines) and lines[end].startswith("|"):
-        end += 1
-    return "\n".join([*lines[:start], table(language), *lines[end:]])
+    for marker, language, table in PAGES[name]:
+        if marker not in lines:
+            raise ValueError(f"no table marker in {name}; put this line before its table: {marker}")
+        start = lines.index(marker) + 1
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        lines[start:end] = table(language).split("\n")
+    return "\n".join(lines)
 
 
 def main() -> None:

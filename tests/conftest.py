@@ -7,8 +7,9 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,26 @@ def mnist_copy(tmp_path: Path) -> Path:
     for source in DEFAULT_MNIST_DIR.glob("*.gz"):
         shutil.copyfile(source, folder / source.name)
     return folder
+
+
+@pytest.fixture
+def in_measured_bands() -> Callable[..., None]:
+    """A check that every network of a comparison landed in its own band, measured over seeds for the
+    comparison's command (`labs.measured_variants()`): called with the `tfmlp.compare.Comparison` and the
+    command, and the networks the command trains but that have no band, each left out for a reason its
+    test gives. Every other network must have one, and every banded network must have trained."""
+    import labs
+
+    def check(comparison: Any, command: str, without_band: tuple[str, ...] = ()) -> None:
+        expected = labs.measured_variants()[command]
+        trained = [variant.name for variant in comparison.variants]
+        assert sorted(trained) == sorted([*expected, *without_band]), f"`{command}` trained {trained}, measured {list(expected)}"
+        outside = []
+        for variant in comparison.variants:
+            if variant.name in expected:
+                low, high = expected[variant.name].band()
+                if not low <= variant.result.test_accuracy <= high:
+                    outside.append(f"{variant.name} {variant.result.test_accuracy:.4f} outside {expected[variant.name].describe()}")
+        assert not outside, "; ".join(outside)
+
+    return check

@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 import labs
-from tfmlp.expected import MIN_RUNS, SIGMAS, ExpectedAccuracy, Measured, read_measured
+from tfmlp.expected import MIN_RUNS, SIGMAS, ExpectedAccuracy, Measured, read_measured, read_measured_variants
 
 MEASURED_STEPS = ["10-1", "10-2", "10-3", "10-4", "10-5", "10-7", "10-8", "10-X1"]
 
@@ -65,7 +65,26 @@ def test_a_measured_run_falls_in_the_band_of_the_others_all_but_once_at_most(lab
     runs of one machine understate. One is allowed, because training has a tail heavier than a
     normal's: 10-4's seed 783 scored 0.9725 on both CPUs, 4.3σ below its 16 other draws.
     """
-    accuracies = labs.get_lab(lab_id).expected.accuracies
+    outside = outside_the_others_band(labs.get_lab(lab_id).expected.accuracies)
+    assert len(outside) <= 1, f"{lab_id}: {'; '.join(outside)}"
+
+
+COMPARISON_NETWORKS = [(command, network) for command, networks in labs.measured_variants().items() for network in networks]
+
+
+def test_every_comparison_with_a_slow_test_is_measured() -> None:
+    assert {command.split()[3] for command, _ in COMPARISON_NETWORKS} == {"losses", "batch-sizes", "pretraining"}
+
+
+@pytest.mark.parametrize(("command", "network"), COMPARISON_NETWORKS)
+def test_every_network_of_a_comparison_is_measured_as_a_step_is(command: str, network: str) -> None:
+    """Eight seeds at least, and each run in the band of the others but once at most, as for the steps."""
+    outside = outside_the_others_band(labs.measured_variants()[command][network].accuracies)
+    assert len(outside) <= 1, f"{network} of `{command}`: {'; '.join(outside)}"
+
+
+def outside_the_others_band(accuracies: list[float]) -> list[str]:
+    """Each run that falls outside the ±4σ band of the other runs, a line each (at least `MIN_RUNS` runs asserted)."""
     assert len(accuracies) >= MIN_RUNS
     outside = []
     for index, accuracy in enumerate(accuracies):
@@ -73,7 +92,7 @@ def test_a_measured_run_falls_in_the_band_of_the_others_all_but_once_at_most(lab
         mean, spread = statistics.fmean(others), SIGMAS * statistics.stdev(others)
         if not mean - spread <= accuracy <= mean + spread:
             outside.append(f"run {index + 1}, {accuracy:.4f}, outside {mean:.4f} ± {spread:.4f}")
-    assert len(outside) <= 1, f"{lab_id}: {'; '.join(outside)}"
+    return outside
 
 
 def test_neighbouring_steps_have_disjoint_bands_so_a_swapped_initializer_fails() -> None:
@@ -90,6 +109,20 @@ def test_every_measured_run_is_a_steps_command_and_dated() -> None:
         assert isinstance(run["date"], datetime.date) and run["first_seed"] >= 0, run
 
 
+COMPARISON_RUN = """
+[[run]]
+step = "pretraining"
+command = "python cli.py lab pretraining --epochs 1"
+variant = {variant}
+cpu = "a"
+first_seed = 777
+accuracies = [0.9, 0.91]
+date = 2026-11-30
+"""
+CPUS = '[cpus]\na = "AMD EPYC, 2 cores"\n'
+STEP_RUN = '[[run]]\nstep = "10-1"\ncommand = "c"\ncpu = "a"\nfirst_seed = 777\naccuracies = [0.9]\ndate = 2026-11-25\n'
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -102,11 +135,23 @@ def test_every_measured_run_is_a_steps_command_and_dated() -> None:
             '[cpus]\na = "A"\n[[run]]\nstep = "10-1"\ncommand = "c"\ncpu = "b"\nfirst_seed = 1\naccuracies = [0.9]\ndate = 2026-01-01',
             "measured.toml, run 1 (10-1) names 'b', which neither [cpus] nor [kernels] describes",
         ),
+        (
+            COMPARISON_RUN.format(variant='""') + COMPARISON_RUN.format(variant='"he"'),
+            "measured.toml, run 1 (pretraining) has a variant that is not a network's name: ''",
+        ),
+        (
+            COMPARISON_RUN.format(variant='"he"') + COMPARISON_RUN.format(variant="3"),
+            "measured.toml, run 2 (pretraining) has a variant that is not a network's name: 3",
+        ),
+        (
+            COMPARISON_RUN.format(variant='"he"') + COMPARISON_RUN.replace("variant = {variant}\n", ""),
+            "measured.toml, run 2 (pretraining): `python cli.py lab pretraining --epochs 1` is measured both whole and by variant;",
+        ),
     ],
 )
 def test_a_damaged_file_of_measured_runs_is_refused_in_one_line(text: str, message: str) -> None:
     with pytest.raises(ValueError) as refused:
-        read_measured(text, "measured.toml")
+        read_measured(CPUS + text if text.startswith("\n") else text, "measured.toml")
     assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
 
 
@@ -116,3 +161,29 @@ def test_a_run_names_its_machine_and_kernel_settings() -> None:
     (run,) = read_measured(text, "measured.toml")["c"].runs
     assert run == Measured("AMD EPYC, 2 cores", 777, (0.9, 0.91), ("oneDNN off",), datetime.date(2026, 11, 25))
     assert run.setting == "AMD EPYC, 2 cores, oneDNN off"
+
+
+def test_a_comparisons_runs_are_a_spread_per_variant_pooled_as_a_steps() -> None:
+    """Each network of a comparison's command is its own distribution, its copies on other machines once,
+    its band as a single step's; a command measured whole is read as before, and apart."""
+    text = CPUS + 'b = "Intel Xeon, 2 cores"\nc = "AMD EPYC, 4 cores"\n'
+    text += COMPARISON_RUN.format(variant='"he"').replace("[0.9, 0.91]", "[0.970, 0.972, 0.974, 0.976]")
+    text += COMPARISON_RUN.format(variant='"he"').replace('cpu = "a"', 'cpu = "b"').replace("[0.9, 0.91]", "[0.978, 0.980, 0.982, 0.984]")
+    text += COMPARISON_RUN.format(variant='"he"').replace('cpu = "a"', 'cpu = "c"').replace("[0.9, 0.91]", "[0.970]")
+    text += COMPARISON_RUN.format(variant='"rbm"').replace("[0.9, 0.91]", "[0.97, 0.98, 0.99]")
+    text += STEP_RUN
+    assert list(read_measured(text, "measured.toml")) == ["c"]
+    (comparison,) = read_measured_variants(text, "measured.toml").values()
+    assert list(comparison) == ["he", "rbm"]
+    he, rbm = comparison["he"], comparison["rbm"]
+    assert he.command == "python cli.py lab pretraining --epochs 1" and he.variant == "he" and len(he.runs) == 3
+    assert he.accuracies == [0.970, 0.972, 0.974, 0.976, 0.978, 0.980, 0.982, 0.984], "seed 777 again on a third machine counts once"
+    assert he.band() == (0.9574, 0.9966)  # as two machines' four runs of a step
+    assert rbm.accuracies == [0.97, 0.98, 0.99] and not rbm.has_band
+    with pytest.raises(ValueError, match=r"^3 runs of rbm of `python cli.py lab pretraining --epochs 1` are too few for a band"):
+        rbm.band()
+
+
+def test_a_file_without_comparisons_has_no_variants() -> None:
+    text = CPUS + STEP_RUN
+    assert read_measured_variants(text, "measured.toml") == {} and read_measured(text, "measured.toml")["c"].variant is None

@@ -4,8 +4,9 @@ One run of a step is one draw. Another seed lands elsewhere in the step's spread
 CPU: oneDNN, Eigen and XLA pick their kernels by instruction set, round differently, and training
 amplifies the difference until the run ends as if it had another seed (or, for some steps, a little
 apart from the first machine's runs). The measured runs are data, one file for all steps
-(`labs/measured.toml`, read by `read_measured`), and the accuracy tests assert `band()`. Nothing here
-imports TensorFlow.
+(`labs/measured.toml`, read by `read_measured`), and the accuracy tests assert `band()`. A comparison's
+command trains several networks, and each is a distribution of its own (`read_measured_variants`).
+Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ SIGMAS = 4.0
 MIN_RUNS = 8
 
 RUN_FIELDS = ("step", "command", "cpu", "first_seed", "accuracies", "date")  # and "kernels", where they differed
+# A comparison's command trains several networks: each of its runs names the one it measured, as a `variant`
+# field (the name `cli.py lab` prints in its table), and each variant has its own spread and band.
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class Measured:
 
 @dataclass(frozen=True)
 class ExpectedAccuracy:
-    """Every measured run of a step's command, seeds and machines pooled, and the band a test asserts.
+    """Every measured run of a step's command (or of one network, `variant`, of a comparison's command),
+    seeds and machines pooled, and the band a test asserts.
 
     `command` is what was run at each seed (`python cli.py lab 10-4`, with `--seeds 8` per machine).
     The band is the pooled mean ± `SIGMAS` pooled standard deviations: wide enough that a correct
@@ -62,6 +66,12 @@ class ExpectedAccuracy:
 
     command: str
     runs: tuple[Measured, ...]
+    variant: str | None = None  # which network of a comparison's command; None for a command that trains one
+
+    @property
+    def name(self) -> str:
+        """What was measured, for messages: "`python cli.py lab 10-4`", "softmax_mse of `python cli.py lab losses --epochs 2`"."""
+        return f"{self.variant + ' of ' if self.variant else ''}`{self.command}`"
 
     @property
     def draws(self) -> tuple[Measured, ...]:
@@ -98,7 +108,7 @@ class ExpectedAccuracy:
             ValueError: fewer than `MIN_RUNS` runs, whose spread says too little to test against.
         """
         if not self.has_band:
-            raise ValueError(f"{len(self.accuracies)} runs of `{self.command}` are too few for a band; measure at least {MIN_RUNS}")
+            raise ValueError(f"{len(self.accuracies)} runs of {self.name} are too few for a band; measure at least {MIN_RUNS}")
         low, high = self.mean - sigmas * self.std, self.mean + sigmas * self.std
         return math.floor(low * 10_000) / 10_000, math.ceil(high * 10_000) / 10_000
 
@@ -111,12 +121,14 @@ class ExpectedAccuracy:
 
 
 def read_measured(text: str, source: str) -> dict[str, ExpectedAccuracy]:
-    """Every measured command's runs, from the text of a file of measured runs (`labs/measured.toml`).
+    """Every measured command's runs, from the text of a file of measured runs (`labs/measured.toml`),
+    but the comparisons' (`read_measured_variants`).
 
     The file names its machines once (`[cpus]`, `[kernels]`: how the kernels or dropout masks differed
     from what TensorFlow picks by itself), then holds one `[[run]]` a command, machine and kernel
-    setting: its `step`, `command`, `cpu`, `kernels` (a list, where any differed), `first_seed`, the
-    `accuracies` at that seed and the next ones, and the `date` they were recorded.
+    setting (and, for a comparison, network): its `step`, `command`, `cpu`, `kernels` (a list, where any
+    differed), `variant` (the network of a comparison it measured), `first_seed`, the `accuracies` at
+    that seed and the next ones, and the `date` they were recorded.
 
     Args:
         text: the file's text.
@@ -126,23 +138,47 @@ def read_measured(text: str, source: str) -> dict[str, ExpectedAccuracy]:
         Command -> its runs, pooled, in the file's order.
 
     Raises:
-        ValueError: the text is not TOML, or a run lacks a field or names a machine the file does not;
-            the message names the file and the run.
+        ValueError: the text is not TOML, or a run lacks a field, names a machine the file does not, or
+            gives a variant that is not a name, or a command's runs name a variant in some runs and not in
+            others; the message names the file and the run.
     """
+    return {command: by_variant[None] for command, by_variant in _read_runs(text, source).items() if None in by_variant}
+
+
+def read_measured_variants(text: str, source: str) -> dict[str, dict[str, ExpectedAccuracy]]:
+    """Every measured comparison's runs, a spread per network: command -> variant -> its runs, pooled and
+    banded as a single network's (`read_measured` says the file's fields and what is refused)."""
+    return {
+        command: {variant: expected for variant, expected in by_variant.items() if variant is not None}
+        for command, by_variant in _read_runs(text, source).items()
+        if None not in by_variant
+    }
+
+
+def _read_runs(text: str, source: str) -> dict[str, dict[str | None, ExpectedAccuracy]]:
+    """Command -> variant (None for a command that trains one network) -> its runs, as `read_measured` reads them."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{source} is not valid TOML: {error}") from None
     cpus, kernels = data.get("cpus", {}), data.get("kernels", {})
-    measured: dict[str, list[Measured]] = {}
+    measured: dict[str, dict[str | None, list[Measured]]] = {}
     for number, run in enumerate(data.get("run", []), start=1):
         where = f"{source}, run {number} ({run.get('step', 'no step')})"
         if missing := [field for field in RUN_FIELDS if field not in run]:
             raise ValueError(f"{where} has no {', '.join(missing)}")
         if unknown := [name for name in [run["cpu"], *run.get("kernels", [])] if name not in cpus | kernels]:
             raise ValueError(f"{where} names {unknown[0]!r}, which neither [cpus] nor [kernels] describes")
+        variant = run.get("variant")
+        if variant is not None and not (isinstance(variant, str) and variant.strip()):
+            raise ValueError(f"{where} has a variant that is not a network's name: {variant!r}")
+        by_variant = measured.setdefault(run["command"], {})
+        if by_variant and (variant is None) != (None in by_variant):
+            raise ValueError(f"{where}: `{run['command']}` is measured both whole and by variant; give every run of it a variant or none")
         settings = tuple(kernels[name] for name in run.get("kernels", []))
-        measured.setdefault(run["command"], []).append(
-            Measured(cpus[run["cpu"]], run["first_seed"], tuple(run["accuracies"]), settings, run["date"])
-        )
-    return {command: ExpectedAccuracy(command, tuple(runs)) for command, runs in measured.items()}
+        runs = by_variant.setdefault(variant, [])
+        runs.append(Measured(cpus[run["cpu"]], run["first_seed"], tuple(run["accuracies"]), settings, run["date"]))
+    return {
+        command: {variant: ExpectedAccuracy(command, tuple(runs), variant) for variant, runs in by_variant.items()}
+        for command, by_variant in measured.items()
+    }
