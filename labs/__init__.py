@@ -106,6 +106,13 @@ def measured_variants() -> dict[str, dict[str, ExpectedAccuracy]]:
     return read_measured_variants(MEASURED.read_text(encoding="utf-8"), MEASURED.name)
 
 
+def _spread_in_words(expected: ExpectedAccuracy, labels: dict[str, Any]) -> str:
+    """ "0.9801 ± 0.0012 over 16 runs (seeds and CPUs), band 0.9753-0.9849", in the labels' language."""
+    band = dict(zip(("low", "high"), expected.band())) if expected.has_band else {}
+    measured = labels["measured" if band else "measured_without_band"]
+    return measured.format(mean=expected.mean, std=expected.std, runs=len(expected.accuracies), **band)
+
+
 class UnknownLabError(KeyError):
     """No lab has that id; the message lists the ones that exist, and the closest if one is close."""
 
@@ -168,12 +175,19 @@ class Lab:
         """The course's figure and ours over seeds, a line each, as `explain` and the step's notebook say them."""
         labels = lesson_texts(language)["labels"]
         course = f"{self.original_accuracy:.4f} ({labels['one_run']})" if self.original_accuracy is not None else labels["course_none"]
-        ours = labels["not_measured"]
         if self.expected:
-            band = dict(zip(("low", "high"), self.expected.band())) if self.expected.has_band else {}
-            measured = labels["measured" if band else "measured_without_band"]
-            ours = measured.format(mean=self.expected.mean, std=self.expected.std, runs=len(self.expected.accuracies), **band)
-        return [f"{labels['course']}: {course}", f"{labels['ours']}: {ours}"]
+            return [f"{labels['course']}: {course}", f"{labels['ours']}: {_spread_in_words(self.expected, labels)}"]
+        lines = [f"{labels['course']}: {course}"]
+        for command, networks in self.measured_networks.items():  # a comparison: each of its networks over seeds
+            runs = max(len(expected.accuracies) for expected in networks.values())
+            lines.append(f"{labels['ours']}: " + labels["measured_networks"].format(command=command, runs=runs))
+            lines += [f"  {name}: {_spread_in_words(expected, labels)}" for name, expected in networks.items()]
+        return lines if len(lines) > 1 else [*lines, f"{labels['ours']}: {labels['not_measured']}"]
+
+    @property
+    def measured_networks(self) -> dict[str, dict[str, ExpectedAccuracy]]:
+        """A comparison's measured commands (`python cli.py lab losses --epochs 2`), each network's runs over seeds."""
+        return {command: networks for command, networks in measured_variants().items() if command.split(" ")[:4] == self.command.split(" ")}
 
     def notebook(self, language: str = "en") -> Path:
         """Where the step's notebook in `language` is, relative to the checkout (`python -m notebooks` writes

@@ -76,3 +76,15 @@ def test_explain_refuses_bad_input_in_one_line(args: list[str], message: str) ->
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert result.output.startswith(message) and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("language", labs.LANGUAGES)
+def test_a_measured_comparison_explains_each_network_over_seeds(language: str) -> None:
+    """Not "not measured over seeds": a comparison's figures are its networks' spreads, as measured.toml holds them."""
+    lab = labs.get_lab("losses")
+    (command, networks), *_ = lab.measured_networks.items()
+    figures = lab.figures(language)
+    assert command in figures[1] and labs.lesson_texts(language)["labels"]["not_measured"] not in "\n".join(figures)
+    for name, expected in networks.items():
+        low, high = expected.band()
+        assert any(line.startswith(f"  {name}: ") and f"{low:.4f}-{high:.4f}" in line for line in figures), (name, figures)
