@@ -180,6 +180,12 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int) -> float | keras.op
     )
 
 
+def updates_taken(model: keras.Model) -> int:
+    """How many optimizer steps `model` has taken: its optimizer's step counter, read as one number
+    also where a distribution strategy mirrors it (`int()` of a mirrored variable fails)."""
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+
+
 def compile_model(
     model: keras.Model, config: TrainConfig, *, xla: bool = False, steps_per_execution: int = 1, steps_per_epoch: int | None = None
 ) -> keras.Model:
@@ -392,13 +398,13 @@ def fit_and_evaluate(
         guards.append(EpochCheckpoint(checkpoint_dir, start))
     if config.max_seconds:
         guards.append(TrainingTimeBudget(config.max_seconds, data.steps_per_epoch))
-    updates_before = int(model.optimizer.iterations)
+    updates_before = updates_taken(model)
     started = time.perf_counter()
     trainer = trainer_for(model, data)
     history = _fit(trainer, model, data, start.epochs_done, config.epochs, [*guards, *callbacks], verbose)
     train_seconds = time.perf_counter() - started
     test_loss, test_accuracy = trainer.evaluate(data.test, verbose=0)
-    epochs_run, updates = len(history.epoch), int(model.optimizer.iterations) - updates_before
+    epochs_run, updates = len(history.epoch), updates_taken(model) - updates_before
     samples = min(epochs_run * data.train_size, updates * data.batch_size)  # an epoch a callback stopped counts its batches only
     return TrainResult(
         test_accuracy=float(test_accuracy),
