@@ -47,6 +47,12 @@ def summaries_written(log_dir: str | Path) -> Iterator[None]:
         raise FileNotWritten(message("summaries.cannot_write", folder=log_dir, reason=reason)) from None
 
 
+def updates_taken(model: keras.Model) -> int:
+    """How many optimizer steps `model` has taken: its optimizer's step counter, read as one number
+    also where a distribution strategy mirrors it (`int()` of a mirrored variable fails)."""
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+
+
 class EpochCostLogger(keras.callbacks.Callback):
     """Prints the original lab's epoch line, `Epoch: 0001 cost = 0.266061549`.
 
@@ -137,7 +143,7 @@ class Diagnostics(keras.callbacks.Callback):
             self._writer.close()
 
     def _step(self) -> int:
-        return int(self.model.optimizer.iterations)
+        return updates_taken(self.model)
 
     def _probe(self, step: int) -> None:
         started = time.perf_counter()

@@ -19,7 +19,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from tfmlp.callbacks import TrainingTimeBudget
+from tfmlp.callbacks import TrainingTimeBudget, updates_taken
 from tfmlp.checkpoint import Checkpoint, EpochCheckpoint, restore_checkpoint
 from tfmlp.config import TRAIN_SIZE, TrainConfig, choice
 from tfmlp.data import MnistDatasets
@@ -178,12 +178,6 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int) -> float | keras.op
         warmup_target=config.learning_rate if warmup else None,
         warmup_steps=warmup,
     )
-
-
-def updates_taken(model: keras.Model) -> int:
-    """How many optimizer steps `model` has taken: its optimizer's step counter, read as one number
-    also where a distribution strategy mirrors it (`int()` of a mirrored variable fails)."""
-    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
 
 def compile_model(
